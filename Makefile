@@ -1,0 +1,60 @@
+# asyncio from scratch, in C. The two commands:
+#
+#   make demo    watch blocking downloads crawl (and, from chapter 2 on,
+#                concurrent ones fly)
+#   make test    every check of the repository
+#
+# Both install what is missing first (scripts/install-deps). `make help`
+# lists the rest.
+
+SHELL := /bin/bash
+CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
+# CH=01 picks chapters/01-*; the learner's folder for `make check`.
+CH_DIR = $(wildcard chapters/$(CH)-*)
+
+.PHONY: help deps demo test sanitize valgrind check starters diagrams quotes clean
+
+help:
+	@echo "make demo          the headline demo: downloads against the local fixture server"
+	@echo "make test          every test: solutions pass, starters fail cleanly, diagrams fresh"
+	@echo "make check CH=01   test YOUR code in chapters/01-*: fails until its holes are filled"
+	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
+	@echo "make valgrind      the solutions' tests under valgrind"
+	@echo "make starters      rewrite chapters/*/ starter code from solutions/ and hints.md"
+	@echo "make diagrams      render chapters/*/diagrams/*.dot to SVG"
+	@echo "make quotes        refresh the code quoted in the walkthroughs"
+	@echo "make clean         remove every build"
+
+deps:
+	@scripts/install-deps
+
+demo: deps
+	@$(MAKE) -s -C solutions/01-blocking
+	@scripts/demo
+
+test: deps
+	@scripts/run-tests test
+
+sanitize: deps
+	@scripts/run-tests sanitize
+
+valgrind: deps
+	@scripts/run-tests valgrind
+
+check: deps
+	@if [ -z "$(CH)" ] || [ ! -d "$(CH_DIR)" ]; then \
+		echo "usage: make check CH=NN, one of: $(CHAPTERS)"; exit 2; fi
+	@$(MAKE) -s -C $(CH_DIR) test
+
+starters:
+	@scripts/make-starter $(CHAPTERS)
+
+diagrams: deps
+	@scripts/render-diagrams
+
+quotes:
+	@scripts/quote-code
+
+clean:
+	rm -rf build
+	for dir in chapters/*/ solutions/*/; do $(MAKE) -s -C $$dir clean; done

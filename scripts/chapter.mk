@@ -1,0 +1,86 @@
+# chapter.mk - how every chapter builds its download program and runs its tests.
+#
+# Each chapters/NN-slug/Makefile and its twin solutions/NN-slug/Makefile set
+# CHAPTER and include this file, so the learner's copy and the reference build
+# the same way. The tests always come from chapters/NN-slug/tests.
+#
+#   make            build ./download
+#   make test       build and run the chapter's Criterion tests
+#   make test VARIANT=sanitize    the same under AddressSanitizer and UBSan
+#   make test-valgrind            the tests under valgrind (children traced)
+#   make clean
+
+TOP := $(abspath $(or $(TOP),$(dir $(lastword $(MAKEFILE_LIST)))..))
+VARIANT ?= plain
+BUILD := build/$(VARIANT)
+
+CC ?= cc
+CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 -g
+LDFLAGS :=
+LDLIBS :=
+ifeq ($(VARIANT),sanitize)
+  SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+  CFLAGS += $(SANITIZERS)
+  LDFLAGS += $(SANITIZERS)
+endif
+
+SOURCES := $(wildcard *.c)
+LIB_SOURCES := $(filter-out main.c,$(SOURCES))
+TEST_DIR := $(TOP)/chapters/$(CHAPTER)/tests
+TEST_SOURCES := $(wildcard $(TEST_DIR)/*.c) $(wildcard $(TOP)/fixtures/*.c)
+TEST_CFLAGS := $(CFLAGS) -I. -I$(TEST_DIR) -I$(TOP)/fixtures \
+	-DFIXTURE_SERVER_PY='"$(TOP)/fixtures/server.py"'
+
+OBJECTS := $(SOURCES:%.c=$(BUILD)/%.o)
+LIB_OBJECTS := $(LIB_SOURCES:%.c=$(BUILD)/%.o)
+TEST_OBJECTS := $(patsubst %.c,$(BUILD)/tests/%.o,$(notdir $(TEST_SOURCES)))
+
+# Criterion options: a test that misbehaves cannot hang the run (every suite
+# also sets its own .timeout), and the summary comes last.
+CRITERION_FLAGS ?= --jobs=2
+TEST_ENV = DOWNLOAD=$(CURDIR)/$(BUILD)/download
+
+.PHONY: all test test-valgrind clean
+all: download
+
+# The learner's program sits in the chapter's folder; the build tree keeps
+# one copy per variant so a sanitizer build never replaces the plain one.
+download: $(BUILD)/download
+	cp $< $@
+
+$(BUILD)/download: $(OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
+	$(CC) $(CFLAGS) -MMD -c -o $@ $<
+
+$(BUILD)/tests/%.o: $(TEST_DIR)/%.c $(wildcard *.h $(TEST_DIR)/*.h $(TOP)/fixtures/*.h) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%.o: $(TOP)/fixtures/%.c $(wildcard $(TOP)/fixtures/*.h) | $(BUILD)/tests
+	$(CC) $(TEST_CFLAGS) -c -o $@ $<
+
+$(BUILD)/run-tests: $(LIB_OBJECTS) $(TEST_OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+
+$(BUILD) $(BUILD)/tests:
+	mkdir -p $@
+
+test: $(BUILD)/download $(BUILD)/run-tests
+	$(TEST_ENV) $(BUILD)/run-tests $(CRITERION_FLAGS)
+
+# valgrind follows the test workers and the download processes they start,
+# but not the Python fixture. Leaks inside a Criterion test do not fail it,
+# so scripts/run-tests reads these logs and fails on any report.
+VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect \
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+	--trace-children=yes --trace-children-skip='*python*' \
+	--log-file=$(CURDIR)/$(BUILD)/valgrind/%p.log
+test-valgrind: $(BUILD)/download $(BUILD)/run-tests
+	rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
+	$(TEST_ENV) DOWNLOAD_WRAPPER="$(VALGRIND)" $(VALGRIND) $(BUILD)/run-tests $(CRITERION_FLAGS) --jobs=1
+
+clean:
+	rm -rf build download
+
+-include $(OBJECTS:.o=.d)
