@@ -2,7 +2,9 @@
 #
 # Each chapters/NN-slug/Makefile and its twin solutions/NN-slug/Makefile set
 # CHAPTER and include this file, so the learner's copy and the reference build
-# the same way. The tests always come from chapters/NN-slug/tests.
+# the same way. The tests come from chapters/NN-slug/tests (what is particular
+# to the chapter) and fixtures/ (the server harness, and the download
+# contract that every chapter's program meets, fixtures/contract_tests.c).
 #
 #   make            build ./download
 #   make test       build and run the chapter's Criterion tests
