@@ -12,10 +12,11 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 # CH=01 picks chapters/01-*; the learner's folder for `make check`.
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
-.PHONY: help deps demo test sanitize valgrind check starters diagrams quotes clean
+.PHONY: help deps demo compare test sanitize valgrind check starters diagrams quotes clean
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
+	@echo "make compare       every chapter's program on the same files: wall, CPU, speedup"
 	@echo "make test          every test: solutions pass, starters fail cleanly, diagrams fresh"
 	@echo "make check CH=01   test YOUR code in chapters/01-*: fails until its holes are filled"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
@@ -28,9 +29,14 @@ help:
 deps:
 	@scripts/install-deps
 
+# Both build every chapter's program first: each one that exists joins in.
 demo: deps
-	@$(MAKE) -s -C solutions/01-blocking
+	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
 	@scripts/demo
+
+compare: deps
+	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
+	@scripts/compare
 
 test: deps
 	@scripts/run-tests test

@@ -1,0 +1,265 @@
+/*
+ * test_parser.c - the incremental response parser, fed every way a
+ * network could cut a response.
+ *
+ * recv() returns whatever has arrived: a whole response, half a status
+ * line, one byte. So every response below is parsed whole first; that
+ * outcome is checked against the table, and then every split into three
+ * pieces (every pair of cut points) and one byte at a time must give the
+ * same outcome. The responses are chapter 1's tables of heads and chunked
+ * bodies, made into whole responses.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "response.h"
+#include "testkit.h"
+
+TestSuite(parser, .timeout = 60);
+
+/* Everything a caller can observe once the response has been fed. */
+struct outcome {
+	enum response_state state;
+	int status;
+	char reason[HTTP_REASON_MAX];
+	char location[URL_MAX];
+	char body[512];
+	size_t body_len;
+	char error[RESPONSE_ERROR_MAX];
+};
+
+/* One parser for the whole suite: its head buffer is 64 KiB, and
+ * response_init is all it needs between two responses. */
+static struct response_parser parser;
+
+/* Feed the LEN bytes of WIRE in pieces that end at the offsets in CUTS,
+ * then report the end of the connection unless the response was over. */
+static void parse(const char *wire, size_t len, const size_t *cuts, size_t ncuts,
+                  struct outcome *out)
+{
+	memset(out, 0, sizeof *out);
+	response_init(&parser);
+	size_t from = 0;
+	for (size_t i = 0; i <= ncuts && parser.state <= RESPONSE_BODY; i++) {
+		size_t to = i < ncuts ? cuts[i] : len;
+		char piece[512];
+		memcpy(piece, wire + from, to - from);
+		ssize_t body = response_feed(&parser, piece, to - from);
+		if (body == -ENOSYS)
+			REQUIRE_IMPLEMENTED(body, "feed_head (response.c)");
+		if (body > 0 && out->body_len + (size_t)body <= sizeof out->body) {
+			memcpy(out->body + out->body_len, piece, (size_t)body);
+			out->body_len += (size_t)body;
+		}
+		from = to;
+	}
+	if (parser.state == RESPONSE_HEAD || parser.state == RESPONSE_BODY)
+		response_eof(&parser);
+	out->state = parser.state;
+	out->status = parser.head.status;
+	snprintf(out->reason, sizeof out->reason, "%s", parser.head.reason);
+	snprintf(out->location, sizeof out->location, "%s", parser.head.location);
+	snprintf(out->error, sizeof out->error, "%s", parser.error);
+}
+
+static const char *state_name(enum response_state state)
+{
+	static const char *const names[] = { "RESPONSE_HEAD", "RESPONSE_BODY", "RESPONSE_DONE",
+		                             "RESPONSE_FAILED" };
+	return names[state];
+}
+
+/* How GOT differs from WANT, or NULL when it does not. A failed response
+ * is judged by its error alone: how many body bytes came out before the
+ * bad byte depends on where the pieces were cut. (The checks are plain
+ * comparisons, asserted only on a difference: tens of thousands of splits
+ * would otherwise send as many assertion events to Criterion's runner.) */
+static const char *difference(const struct outcome *got, const struct outcome *want)
+{
+	if (got->state != want->state)
+		return "a different state";
+	if (want->state == RESPONSE_FAILED)
+		return strcmp(got->error, want->error) != 0 ? "a different error" : NULL;
+	if (got->status != want->status || strcmp(got->reason, want->reason) != 0)
+		return "a different status line";
+	if (strcmp(got->location, want->location) != 0)
+		return "a different Location";
+	if (got->body_len != want->body_len || memcmp(got->body, want->body, got->body_len) != 0)
+		return "a different body";
+	return NULL;
+}
+
+static void expect_same(const struct outcome *got, const struct outcome *want, const char *label)
+{
+	const char *diff = difference(got, want);
+	if (diff)
+		cr_assert_fail(
+		        "%s: %s than when fed whole (state %s, error \"%s\"; whole: %s, \"%s\")",
+		        label, diff, state_name(got->state), got->error, state_name(want->state),
+		        want->error);
+}
+
+/* Parse WIRE whole, then in every split, and one byte at a time. */
+static void expect_every_split_alike(const char *wire, const char *name)
+{
+	size_t len = strlen(wire);
+	struct outcome whole, split;
+	parse(wire, len, NULL, 0, &whole);
+	char label[160];
+	for (size_t a = 0; a <= len; a++) {
+		for (size_t b = a; b <= len; b++) {
+			size_t cuts[2] = { a, b };
+			parse(wire, len, cuts, 2, &split);
+			snprintf(label, sizeof label, "%s, cut at %zu and %zu", name, a, b);
+			expect_same(&split, &whole, label);
+		}
+	}
+	size_t bytes[512];
+	for (size_t i = 0; i < len; i++)
+		bytes[i] = i + 1;
+	parse(wire, len, bytes, len, &split);
+	snprintf(label, sizeof label, "%s, one byte at a time", name);
+	expect_same(&split, &whole, label);
+}
+
+#define CHUNKED_HEAD "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n"
+
+/* Chapter 1's chunked body: mixed-case hex, an extension, a trailer, and
+ * bytes after the end that are not part of the response. */
+#define CHUNKED_WIRE                                                                               \
+	"5\r\nhello\r\n"                                                                           \
+	"1A;name=value\r\nabcdefghijklmnopqrstuvwxyz\r\n"                                          \
+	"1\r\n!\r\n"                                                                               \
+	"0\r\nX-Checksum: 42\r\n\r\n"
+
+struct good_case {
+	const char *name, *wire;
+	int status;
+	const char *location, *body;
+};
+
+static const struct good_case good[] = {
+	{ "Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhelloEXTRA", 200, "",
+	  "hello" },
+	{ "empty body", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 200, "", "" },
+	{ "odd header spacing",
+	  "HTTP/1.1 200 OK\r\ncontent-length:\t 3 \r\nX-Colon: a:b\r\nX-Empty:\r\n\r\nabc", 200, "",
+	  "abc" },
+	{ "no reason phrase", "HTTP/1.1 200\r\nContent-Length: 2\r\n\r\nok", 200, "", "ok" },
+	{ "chunked with extensions and a trailer", CHUNKED_HEAD CHUNKED_WIRE "after the end", 200,
+	  "", "helloabcdefghijklmnopqrstuvwxyz!" },
+	{ "delimited by the close", "HTTP/1.0 200 OK\r\nServer: x\r\n\r\nuntil the server closes",
+	  200, "", "until the server closes" },
+	{ "204 has no body", "HTTP/1.1 204 No Content\r\n\r\n", 204, "", "" },
+	{ "304 has no body", "HTTP/1.1 304 Not Modified\r\nContent-Length: 10\r\n\r\n", 304, "",
+	  "" },
+	{ "404 with a body", "HTTP/1.1 404 Not Found\r\nContent-Length: 10\r\n\r\nNot Found\n", 404,
+	  "", "Not Found\n" },
+	{ "302 with a Location",
+	  "HTTP/1.1 302 Found\r\nLocation: http://h/x\r\nContent-Length: 0\r\n\r\n", 302,
+	  "http://h/x", "" },
+};
+
+Test(parser, parses_good_responses_alike_however_they_are_cut)
+{
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		const struct good_case *c = &good[i];
+		struct outcome whole;
+		parse(c->wire, strlen(c->wire), NULL, 0, &whole);
+		cr_assert_eq(whole.state, RESPONSE_DONE, "%s: complete, got %s (%s)", c->name,
+		             state_name(whole.state), whole.error);
+		cr_assert_eq(whole.status, c->status, "%s: status", c->name);
+		cr_assert_str_eq(whole.location, c->location, "%s: Location", c->name);
+		cr_assert_eq(whole.body_len, strlen(c->body), "%s: body length", c->name);
+		cr_assert(memcmp(whole.body, c->body, whole.body_len) == 0, "%s: body", c->name);
+		expect_every_split_alike(c->wire, c->name);
+	}
+}
+
+struct bad_case {
+	const char *name, *wire, *error;
+};
+
+static const struct bad_case bad[] = {
+	{ "malformed status line", "HTPT/1.1 two hundred OK\r\nContent-Length: 7\r\n\r\ngarbage",
+	  "malformed response: bad status line" },
+	{ "bad Content-Length", "HTTP/1.1 200 OK\r\nContent-Length: 12abc\r\n\r\n",
+	  "malformed response: bad Content-Length" },
+	{ "two lengths", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
+	  "malformed response: two different Content-Length headers" },
+	{ "Content-Length and chunked",
+	  "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello",
+	  "malformed response: both Content-Length and chunked encoding" },
+	{ "unknown encoding", "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+	  "malformed response: unsupported Transfer-Encoding" },
+	{ "header without a colon", "HTTP/1.1 200 OK\r\nNo colon here\r\n\r\n",
+	  "malformed response: header line without a colon" },
+	{ "bad chunk size", CHUNKED_HEAD "xyz\r\n", "malformed response: bad chunk size" },
+	{ "chunk without its CRLF", CHUNKED_HEAD "5\r\nhelloXY\r\n0\r\n\r\n",
+	  "malformed response: chunk data not followed by CRLF" },
+	{ "truncated body", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd",
+	  "truncated body: got 4 of 10 bytes" },
+	{ "truncated chunked body", CHUNKED_HEAD "5\r\nhello\r\n3\r\nab",
+	  "truncated body: chunked body ended after 7 bytes" },
+	{ "nothing at all", "", "connection closed before any response" },
+	{ "head cut short", "HTTP/1.1 200 OK\r\nContent-Le",
+	  "malformed response: connection closed before the headers ended" },
+};
+
+Test(parser, rejects_bad_responses_alike_however_they_are_cut)
+{
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const struct bad_case *c = &bad[i];
+		struct outcome whole;
+		parse(c->wire, strlen(c->wire), NULL, 0, &whole);
+		cr_assert_eq(whole.state, RESPONSE_FAILED, "%s: must fail, got %s", c->name,
+		             state_name(whole.state));
+		cr_assert_str_eq(whole.error, c->error, "%s: the error", c->name);
+		expect_every_split_alike(c->wire, c->name);
+	}
+}
+
+Test(parser, says_the_head_is_complete_before_any_body_arrives)
+{
+	char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+	response_init(&parser);
+	ssize_t body = response_feed(&parser, head, strlen(head));
+	REQUIRE_IMPLEMENTED(body, "feed_head (response.c)");
+	cr_assert_eq(body, 0, "no body bytes yet");
+	cr_assert_eq(parser.state, RESPONSE_BODY, "the head is complete: %s",
+	             state_name(parser.state));
+	cr_assert_eq(parser.head.content_length, 3, "and parsed");
+	char rest[] = "abcdef";
+	cr_assert_eq(response_feed(&parser, rest, 6), 3, "three body bytes, the rest ignored");
+	cr_assert_eq(parser.state, RESPONSE_DONE, "the response is complete");
+	cr_assert_eq(response_feed(&parser, rest, 6), 0, "bytes after the end are ignored");
+	cr_assert_eq(response_eof(&parser), 0, "a close after the end is fine");
+}
+
+Test(parser, refuses_a_head_longer_than_the_limit)
+{
+	static char huge[HTTP_HEAD_MAX + 100];
+	memset(huge, 'a', sizeof huge);
+	memcpy(huge, "HTTP/1.1 200 OK\r\nX-Long: ", 26);
+	const size_t pieces[] = { sizeof huge, 1000, 1 };
+	for (size_t k = 0; k < 3; k++) {
+		response_init(&parser);
+		ssize_t rc = 0;
+		for (size_t at = 0; at < sizeof huge && rc >= 0; at += pieces[k]) {
+			size_t len = sizeof huge - at < pieces[k] ? sizeof huge - at : pieces[k];
+			char piece[1000];
+			char *where = pieces[k] > sizeof piece ? huge + at : piece;
+			if (where == piece)
+				memcpy(piece, huge + at, len);
+			rc = response_feed(&parser, where, len);
+		}
+		REQUIRE_IMPLEMENTED(rc, "feed_head (response.c)");
+		cr_assert_eq(rc, -EPROTO, "pieces of %zu bytes: refused", pieces[k]);
+		cr_assert_str_eq(parser.error,
+		                 "malformed response: headers longer than 65536 bytes",
+		                 "pieces of %zu bytes: the reason", pieces[k]);
+		cr_assert_eq(response_feed(&parser, huge, 10), -EPROTO,
+		             "a failed parser stays failed");
+	}
+}
