@@ -26,8 +26,12 @@ ifeq ($(VARIANT),sanitize)
   LDFLAGS += $(SANITIZERS)
 endif
 
+# A chapter may build small programs besides download (its Makefile sets
+# PROGRAMS := worker trap, built from worker.c and trap.c); every other .c
+# file is library code that all programs and the tests link with.
+PROGRAMS ?=
 SOURCES := $(wildcard *.c)
-LIB_SOURCES := $(filter-out main.c,$(SOURCES))
+LIB_SOURCES := $(filter-out main.c $(PROGRAMS:=.c),$(SOURCES))
 TEST_DIR := $(TOP)/chapters/$(CHAPTER)/tests
 TEST_SOURCES := $(wildcard $(TEST_DIR)/*.c) $(wildcard $(TOP)/fixtures/*.c)
 TEST_CFLAGS := $(CFLAGS) -I. -I$(TEST_DIR) -I$(TOP)/fixtures \
@@ -40,17 +44,26 @@ TEST_OBJECTS := $(patsubst %.c,$(BUILD)/tests/%.o,$(notdir $(TEST_SOURCES)))
 # Criterion options: a test that misbehaves cannot hang the run (every suite
 # also sets its own .timeout), and the summary comes last.
 CRITERION_FLAGS ?= --jobs=2
-TEST_ENV = DOWNLOAD=$(CURDIR)/$(BUILD)/download
+# The tests find the programs through the environment: DOWNLOAD, and one
+# variable per extra program (PROGRAM_WORKER for worker, ...).
+TEST_ENV = DOWNLOAD=$(CURDIR)/$(BUILD)/download \
+	$(foreach p,$(PROGRAMS),PROGRAM_$(shell echo $(p) | tr a-z A-Z)=$(CURDIR)/$(BUILD)/$(p))
 
 .PHONY: all test test-valgrind clean
-all: download
+all: download $(PROGRAMS)
 
 # The learner's program sits in the chapter's folder; the build tree keeps
 # one copy per variant so a sanitizer build never replaces the plain one.
 download: $(BUILD)/download
 	cp $< $@
 
-$(BUILD)/download: $(OBJECTS)
+$(BUILD)/download: $(BUILD)/main.o $(LIB_OBJECTS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(PROGRAMS): %: $(BUILD)/%
+	cp $< $@
+
+$(addprefix $(BUILD)/,$(PROGRAMS)): $(BUILD)/%: $(BUILD)/%.o $(LIB_OBJECTS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/%.o: %.c $(wildcard *.h) | $(BUILD)
@@ -68,7 +81,7 @@ $(BUILD)/run-tests: $(LIB_OBJECTS) $(TEST_OBJECTS)
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
 
-test: $(BUILD)/download $(BUILD)/run-tests
+test: $(BUILD)/download $(addprefix $(BUILD)/,$(PROGRAMS)) $(BUILD)/run-tests
 	$(TEST_ENV) $(BUILD)/run-tests $(CRITERION_FLAGS)
 
 # valgrind follows the test workers and the download processes they start,
@@ -78,11 +91,11 @@ VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indire
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
 	--trace-children=yes --trace-children-skip='*python*' \
 	--log-file=$(CURDIR)/$(BUILD)/valgrind/%p.log
-test-valgrind: $(BUILD)/download $(BUILD)/run-tests
+test-valgrind: $(BUILD)/download $(addprefix $(BUILD)/,$(PROGRAMS)) $(BUILD)/run-tests
 	rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
 	$(TEST_ENV) DOWNLOAD_WRAPPER="$(VALGRIND)" $(VALGRIND) $(BUILD)/run-tests $(CRITERION_FLAGS) --jobs=1
 
 clean:
-	rm -rf build download
+	rm -rf build download $(PROGRAMS)
 
 -include $(OBJECTS:.o=.d)
