@@ -12,13 +12,18 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 # CH=01 picks chapters/01-*; the learner's folder for `make check`.
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
-.PHONY: help deps demo compare test sanitize valgrind check starters diagrams quotes clean
+.PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
+	starters diagrams quotes clean
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
 	@echo "make compare       every chapter's program on the same files: wall, CPU, speedup"
 	@echo "make test          every test: solutions pass, starters fail cleanly, diagrams fresh"
-	@echo "make check CH=01   test YOUR code in chapters/01-*: fails until its holes are filled"
+	@echo "make check CH=01   test YOUR code in chapters/01-*: where you stand, what to do next"
+	@echo "make progress      every chapter at a glance: tests passing, holes filled"
+	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
+	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
+	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
 	@echo "make starters      rewrite chapters/*/ starter code from solutions/ and hints.md"
@@ -47,10 +52,28 @@ sanitize: deps
 valgrind: deps
 	@scripts/run-tests valgrind
 
+# The learner's commands (scripts/check, progress, hint, watch). Each one
+# still builds and tests through `make -C chapters/NN-slug test`.
+CH_USAGE = if [ -z "$(CH)" ] || [ ! -d "$(CH_DIR)" ]; then \
+	echo "usage: make $@ CH=NN, one of: $(CHAPTERS)"; exit 2; fi
+
 check: deps
-	@if [ -z "$(CH)" ] || [ ! -d "$(CH_DIR)" ]; then \
-		echo "usage: make check CH=NN, one of: $(CHAPTERS)"; exit 2; fi
-	@$(MAKE) -s -C $(CH_DIR) test
+	@$(CH_USAGE)
+	@scripts/check $(CH)
+
+progress: deps
+	@scripts/progress
+
+hint:
+	@$(CH_USAGE)
+	@scripts/hint $(CH) $(if $(HOLE),--hole $(HOLE)) $(if $(RESET),--reset)
+
+watch: deps
+	@$(CH_USAGE)
+	@scripts/watch $(CH)
+
+python-check: deps
+	@scripts/python-check
 
 starters:
 	@scripts/make-starter $(CHAPTERS)
