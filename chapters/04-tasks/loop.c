@@ -1,0 +1,498 @@
+/*
+ * loop.c - an event loop on select(): call a function when a socket is ready.
+ *
+ * Mirrors: asyncio's BaseEventLoop._run_once over selectors.SelectSelector.
+ * See loop.h for the interface and the dispatch rule.
+ *
+ * The registry is an array indexed by descriptor number. select() works
+ * with bitmaps of descriptor numbers below FD_SETSIZE (1024), so an array
+ * of that size holds every descriptor it can ever watch, and finding an
+ * entry costs nothing. Every scan stops at the highest descriptor ever
+ * registered. loop_run_once reads as the numbered phases of one iteration,
+ * the same numbers as in the walkthrough.
+ */
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "future.h"
+#include "todo.h"
+
+/* A callback waiting in the ready queue (asyncio: events.Handle). */
+struct handle {
+	loop_cb *cb;
+	void *arg;
+};
+
+/*
+ * The ready queue: callbacks to run in the next iteration, first in, first
+ * out (asyncio: the deque loop._ready). A ring buffer in one array: adding
+ * at the tail and taking from the head both cost O(1), and the array only
+ * grows when the queue is full.
+ */
+struct ready_queue {
+	struct handle *handles;
+	size_t head, count, capacity;
+};
+
+struct loop_callback {
+	loop_cb *cb; /* NULL: nothing registered */
+	void *arg;
+	unsigned long since; /* the iteration during which it was registered */
+};
+
+struct loop_deadline {
+	double when; /* loop_time() seconds; 0: no deadline */
+	loop_cb *cb;
+	void *arg;
+};
+
+/* Everything the loop knows about one descriptor. */
+struct loop_fd {
+	struct loop_callback reader, writer;
+	struct loop_deadline deadline;
+};
+
+struct loop {
+	struct loop_fd fds[FD_SETSIZE];
+	int max_fd;              /* the highest descriptor ever registered, or -1 */
+	unsigned long iteration; /* how many times select() was called */
+	bool stopping;           /* loop_stop was called */
+	bool running;            /* inside loop_run */
+	struct ready_queue ready;
+	loop_exception_cb *exception_handler;
+	void *exception_handler_arg;
+	bool debug;                     /* loop_set_debug */
+	struct handle *close_callbacks; /* called by loop_free */
+	size_t close_count, close_capacity;
+};
+
+struct loop *loop_new(void)
+{
+	/* calloc: every callback NULL, every deadline 0. */
+	struct loop *loop = calloc(1, sizeof *loop);
+	if (!loop)
+		return NULL;
+	loop->max_fd = -1;
+	const char *debug = getenv("ASYNCIO_C_DEBUG");
+	loop->debug = debug && strcmp(debug, "1") == 0;
+	return loop;
+}
+
+void loop_free(struct loop *loop)
+{
+	if (!loop)
+		return;
+	/* Newest first; each callback may remove others, never add. */
+	while (loop->close_count > 0) {
+		struct handle h = loop->close_callbacks[--loop->close_count];
+		h.cb(h.arg);
+	}
+	free(loop->close_callbacks);
+	free(loop->ready.handles);
+	free(loop);
+}
+
+void loop_set_debug(struct loop *loop, bool enabled)
+{
+	loop->debug = enabled;
+}
+
+bool loop_get_debug(const struct loop *loop)
+{
+	return loop->debug;
+}
+
+int loop_add_close_callback(struct loop *loop, loop_cb *cb, void *arg)
+{
+	if (!cb)
+		return -EINVAL;
+	if (loop->close_count == loop->close_capacity) {
+		size_t capacity = loop->close_capacity ? loop->close_capacity * 2 : 16;
+		struct handle *grown = realloc(loop->close_callbacks, capacity * sizeof *grown);
+		if (!grown)
+			return -ENOMEM;
+		loop->close_callbacks = grown;
+		loop->close_capacity = capacity;
+	}
+	loop->close_callbacks[loop->close_count++] = (struct handle){ cb, arg };
+	return 0;
+}
+
+void loop_remove_close_callback(struct loop *loop, loop_cb *cb, void *arg)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < loop->close_count; i++) {
+		struct handle h = loop->close_callbacks[i];
+		if (h.cb != cb || h.arg != arg)
+			loop->close_callbacks[kept++] = h;
+	}
+	loop->close_count = kept;
+}
+
+/* Double the ring, unrolling it so that the oldest handle is first again. */
+static int grow_ready_queue(struct ready_queue *q)
+{
+	size_t capacity = q->capacity ? q->capacity * 2 : 64;
+	struct handle *handles = malloc(capacity * sizeof *handles);
+	if (!handles)
+		return -ENOMEM;
+	for (size_t i = 0; i < q->count; i++)
+		handles[i] = q->handles[(q->head + i) % q->capacity];
+	free(q->handles);
+	q->handles = handles;
+	q->head = 0;
+	q->capacity = capacity;
+	return 0;
+}
+
+int loop_call_soon(struct loop *loop, loop_cb *cb, void *arg)
+{
+	struct ready_queue *q = &loop->ready;
+	if (!cb)
+		return -EINVAL;
+	if (q->count == q->capacity && grow_ready_queue(q) < 0)
+		return -ENOMEM;
+	q->handles[(q->head + q->count) % q->capacity] = (struct handle){ cb, arg };
+	q->count++;
+	return 0;
+}
+
+void loop_set_exception_handler(struct loop *loop, loop_exception_cb *handler, void *arg)
+{
+	loop->exception_handler = handler;
+	loop->exception_handler_arg = arg;
+}
+
+void loop_call_exception_handler(struct loop *loop, const char *message)
+{
+	if (loop->exception_handler)
+		loop->exception_handler(message, loop->exception_handler_arg);
+	else
+		fprintf(stderr, "loop: %s\n", message);
+}
+
+bool loop_is_running(const struct loop *loop)
+{
+	return loop->running;
+}
+
+double loop_time(const struct loop *loop)
+{
+	(void)loop;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+}
+
+/* Can FD be watched by select() at all? FD_SET on a descriptor of
+ * FD_SETSIZE or more would write past the end of the fd_set. */
+static int check_range(int fd)
+{
+	if (fd < 0)
+		return -EBADF;
+	if (fd >= FD_SETSIZE)
+		return -ERANGE;
+	return 0;
+}
+
+/* check_range, and FD must be open: better refused here, at the call that
+ * made the mistake, than by select() later, in the middle of everyone. */
+static int check_open(int fd)
+{
+	int rc = check_range(fd);
+	if (rc == 0 && fcntl(fd, F_GETFD) < 0)
+		rc = -EBADF;
+	return rc;
+}
+
+static int add_callback(struct loop *loop, int fd, bool writer, loop_cb *cb, void *arg)
+{
+	int rc = check_open(fd);
+	if (rc < 0)
+		return rc;
+	if (!cb)
+		return -EINVAL;
+	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
+	/* Stamped with the current iteration: the dispatch rule keeps it
+	 * waiting until the next select() has looked at FD. */
+	*slot = (struct loop_callback){ cb, arg, loop->iteration };
+	if (fd > loop->max_fd)
+		loop->max_fd = fd;
+	return 0;
+}
+
+static int remove_callback(struct loop *loop, int fd, bool writer)
+{
+	int rc = check_range(fd);
+	if (rc < 0)
+		return rc;
+	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
+	bool was_registered = slot->cb != NULL;
+	*slot = (struct loop_callback){ NULL, NULL, 0 };
+	return was_registered;
+}
+
+int loop_add_reader(struct loop *loop, int fd, loop_cb *cb, void *arg)
+{
+	return add_callback(loop, fd, false, cb, arg);
+}
+
+int loop_remove_reader(struct loop *loop, int fd)
+{
+	return remove_callback(loop, fd, false);
+}
+
+int loop_add_writer(struct loop *loop, int fd, loop_cb *cb, void *arg)
+{
+	return add_callback(loop, fd, true, cb, arg);
+}
+
+int loop_remove_writer(struct loop *loop, int fd)
+{
+	return remove_callback(loop, fd, true);
+}
+
+int loop_set_deadline(struct loop *loop, int fd, double when, loop_cb *cb, void *arg)
+{
+	/* No check_open: the owner moves its deadline at every recv(), and a
+	 * deadline is never handed to select(). */
+	int rc = check_range(fd);
+	if (rc < 0)
+		return rc;
+	if (when != 0 && !cb)
+		return -EINVAL;
+	loop->fds[fd].deadline = when == 0 ? (struct loop_deadline){ 0, NULL, NULL }
+	                                   : (struct loop_deadline){ when, cb, arg };
+	if (fd > loop->max_fd)
+		loop->max_fd = fd;
+	return 0;
+}
+
+/*
+ * Phase 1: how long select() may sleep. Not at all when callbacks are
+ * ready; otherwise until the nearest deadline, found
+ * by looking at every descriptor: an O(n) scan, cheap for the hundred
+ * connections of this chapter and wasteful for ten thousand. Chapter 5
+ * keeps deadlines in a timer heap, whose nearest one is always on top.
+ * Returns NULL, "no limit", when there is no deadline at all.
+ */
+static struct timeval *select_timeout(const struct loop *loop, double now, struct timeval *tv)
+{
+	/* Callbacks are ready to run: look at the sockets, but do not wait. */
+	if (loop->ready.count > 0) {
+		tv->tv_sec = 0;
+		tv->tv_usec = 0;
+		return tv;
+	}
+	double nearest = 0;
+	for (int fd = 0; fd <= loop->max_fd; fd++) {
+		double when = loop->fds[fd].deadline.when;
+		if (when != 0 && (nearest == 0 || when < nearest))
+			nearest = when;
+	}
+	if (nearest == 0 && !loop->stopping)
+		return NULL;
+	double wait = loop->stopping || nearest < now ? 0 : nearest - now;
+	/* Round up to the microsecond: waking a hair before the deadline
+	 * would find nothing due and cost one more trip round the loop. */
+	long long us = (long long)(wait * 1e6);
+	if ((double)us < wait * 1e6)
+		us++;
+	tv->tv_sec = (time_t)(us / 1000000);
+	tv->tv_usec = (suseconds_t)(us % 1000000);
+	return tv;
+}
+
+/*
+ * Phase 2: register. select() reads the descriptors to watch from two
+ * bitmaps and overwrites them with the ready ones, so they are built afresh
+ * from the registry in every iteration. Returns the nfds argument of
+ * select(): the highest descriptor in either set plus one, or 0.
+ */
+static int build_fd_sets(const struct loop *loop, fd_set *readable, fd_set *writable)
+{
+	FD_ZERO(readable);
+	FD_ZERO(writable);
+	int nfds = 0;
+	for (int fd = 0; fd <= loop->max_fd; fd++) {
+		if (loop->fds[fd].reader.cb) {
+			FD_SET(fd, readable);
+			nfds = fd + 1;
+		}
+		if (loop->fds[fd].writer.cb) {
+			FD_SET(fd, writable);
+			nfds = fd + 1;
+		}
+	}
+	return nfds;
+}
+
+/*
+ * Phase 4: dispatch. Call the reader of every readable descriptor and the
+ * writer of every writable one, in ascending order. The registry is read
+ * again just before each call, never remembered from before: any callback
+ * may have removed or replaced any other (the dispatch rule in loop.h).
+ * Returns how many callbacks were called.
+ */
+static int dispatch(struct loop *loop, const fd_set *readable, const fd_set *writable)
+{
+	int called = 0;
+	for (int fd = 0; fd <= loop->max_fd; fd++) {
+		struct loop_callback *reader = &loop->fds[fd].reader;
+		if (FD_ISSET(fd, readable) && reader->cb && reader->since < loop->iteration) {
+			reader->cb(reader->arg);
+			called++;
+		}
+		struct loop_callback *writer = &loop->fds[fd].writer;
+		if (FD_ISSET(fd, writable) && writer->cb && writer->since < loop->iteration) {
+			writer->cb(writer->arg);
+			called++;
+		}
+	}
+	return called;
+}
+
+/* Phase 5: call the callback of every deadline that NOW has passed. */
+static int expire_deadlines(struct loop *loop, double now)
+{
+	int called = 0;
+	for (int fd = 0; fd <= loop->max_fd; fd++) {
+		struct loop_deadline *deadline = &loop->fds[fd].deadline;
+		if (deadline->when == 0 || deadline->when > now)
+			continue;
+		/* Cleared before the call: a deadline fires once, and its
+		 * callback may well set a new one. */
+		struct loop_deadline due = *deadline;
+		*deadline = (struct loop_deadline){ 0, NULL, NULL };
+		due.cb(due.arg);
+		called++;
+	}
+	return called;
+}
+
+/* Phase 6: run the first COUNT handles of the ready queue, oldest first.
+ * Whatever they schedule joins the queue behind them, for the next
+ * iteration: a callback that keeps rescheduling itself cannot starve the
+ * sockets, because select() runs between its turns. */
+static int run_ready(struct loop *loop, size_t count)
+{
+	struct ready_queue *q = &loop->ready;
+	for (size_t i = 0; i < count; i++) {
+		struct handle h = q->handles[q->head];
+		q->head = (q->head + 1) % q->capacity;
+		q->count--;
+		h.cb(h.arg);
+	}
+	return (int)count;
+}
+
+/* Is anything left to wait for? Another O(n) scan. */
+static bool has_work(const struct loop *loop)
+{
+	if (loop->ready.count > 0)
+		return true;
+	for (int fd = 0; fd <= loop->max_fd; fd++) {
+		const struct loop_fd *entry = &loop->fds[fd];
+		if (entry->reader.cb || entry->writer.cb || entry->deadline.when != 0)
+			return true;
+	}
+	return false;
+}
+
+int loop_run_once(struct loop *loop)
+{
+	/* 0. Nothing registered and nothing ready: select() would sleep
+	 *    forever, so return at once. */
+	if (!has_work(loop))
+		return 0;
+
+	/* 1. Timeout: not at all when callbacks are ready or loop_stop was
+	 *    called; else at most until the nearest deadline (an O(n) scan).
+	 *    The callbacks ready now are the ones this iteration will run. */
+	size_t ready_now = loop->ready.count;
+	struct timeval tv;
+	struct timeval *timeout = select_timeout(loop, loop_time(loop), &tv);
+
+	/* 2. Register: turn the registry into the two sets select() reads. */
+	fd_set readable, writable;
+	int nfds = build_fd_sets(loop, &readable, &writable);
+	if (nfds < 0)
+		return nfds;
+
+	/* 3. Wait: the only place where the program sleeps, until one of the
+	 *    descriptors is ready or the timeout has passed. Callbacks
+	 *    registered from here on belong to the next iteration. */
+	loop->iteration++;
+	if (select(nfds, &readable, &writable, NULL, timeout) < 0) {
+		if (errno != EINTR)
+			return -errno;
+		/* A signal cut the wait short; the sets now mean nothing. */
+		FD_ZERO(&readable);
+		FD_ZERO(&writable);
+	}
+
+	/* 4. Dispatch: call the reader of each readable descriptor and the
+	 *    writer of each writable one, if they are still registered. */
+	int called = dispatch(loop, &readable, &writable);
+	if (called < 0)
+		return called;
+
+	/* 5. Deadlines: read the clock again and call the callback of every
+	 *    deadline that has passed. */
+	called += expire_deadlines(loop, loop_time(loop));
+
+	/* 6. Ready: run the callbacks that were ready when this iteration
+	 *    began; what they schedule waits for the next one. */
+	int ran = run_ready(loop, ready_now);
+	return ran < 0 ? ran : called + ran;
+}
+
+int loop_run(struct loop *loop)
+{
+	int rc = 0;
+	loop->running = true;
+	/* Simplification: asyncio's run_forever() runs until stop(), even
+	 * with nothing registered; here an idle loop returns by itself, so
+	 * main does not need to count the downloads still running. */
+	while (has_work(loop)) {
+		rc = loop_run_once(loop);
+		if (rc < 0 || loop->stopping)
+			break;
+	}
+	loop->stopping = false;
+	loop->running = false;
+	return rc < 0 ? rc : 0;
+}
+
+static void stop_when_done(struct future *future, void *loop)
+{
+	(void)future;
+	loop_stop(loop);
+}
+
+int loop_run_until_complete(struct loop *loop, struct future *future)
+{
+	if (loop->running)
+		return -EBUSY;
+	/* The future stops the loop when it is done: no polling. */
+	int rc = future_add_done_callback(future, stop_when_done, loop);
+	if (rc < 0)
+		return rc;
+	rc = loop_run(loop);
+	future_remove_done_callback(future, stop_when_done, loop);
+	if (rc < 0)
+		return rc;
+	return future_done(future) ? 0 : -EINTR;
+}
+
+void loop_stop(struct loop *loop)
+{
+	loop->stopping = true;
+}

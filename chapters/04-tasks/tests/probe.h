@@ -1,0 +1,126 @@
+/*
+ * probe.h - what the task, cancel and gather tests share: a loop that
+ * records its reports, the holes named while they are stubs, and "probe",
+ * a coroutine that awaits one future and writes down what it saw.
+ */
+#ifndef PROBE_H
+#define PROBE_H
+
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "future.h"
+#include "loop.h"
+#include "task.h"
+#include "testkit.h"
+
+/* The loop's reports (exception handler), for the test to read. */
+static char reports[8][256];
+static int report_count;
+
+static inline void capture_report(const char *message, void *arg)
+{
+	(void)arg;
+	if (report_count < 8)
+		snprintf(reports[report_count], sizeof reports[0], "%s", message);
+	report_count++;
+}
+
+static inline struct loop *quiet_loop(void)
+{
+	struct loop *loop = loop_new();
+	cr_assert(loop != NULL, "loop_new");
+	loop_set_exception_handler(loop, capture_report, NULL);
+	report_count = 0;
+	return loop;
+}
+
+static inline struct future *new_future(struct loop *loop)
+{
+	struct future *f = future_new(loop);
+	cr_assert(f != NULL, "future_new returns a future");
+	return f;
+}
+
+/* A task whose step is still a stub fails with "not implemented yet:
+ * task_step" at its first step: say so, not what would fail next. */
+static inline void require_stepped(struct future *task)
+{
+	const struct future_error *error =
+	        future_done(task) && !future_cancelled(task) ? future_exception(task) : NULL;
+	cr_assert(error == NULL || error->code != -ENOSYS, "%s", error ? error->message : "");
+}
+
+static inline int run_once(struct loop *loop)
+{
+	int rc = loop_run_once(loop);
+	cr_assert(rc >= 0, "loop_run_once: %s", strerror(-rc));
+	return rc;
+}
+
+static inline int cancel(struct future *task, const char *message)
+{
+	int rc = task_cancel(task, message);
+	REQUIRE_IMPLEMENTED(rc, "request_cancel");
+	return rc;
+}
+
+/* Run LOOP until FUTURE is done. */
+static inline void run_until(struct loop *loop, struct future *future)
+{
+	int rc = loop_run_until_complete(loop, future);
+	cr_assert_eq(rc, 0, "loop_run_until_complete: %s", strerror(-rc));
+}
+
+/* The probe coroutine: awaits TARGET once and records what it saw. */
+struct probe {
+	int resume_point;
+	struct loop *loop;
+	struct future *target; /* borrowed: the test owns it */
+	bool catch_cancel;     /* go on after -ECANCELED, and return "caught" */
+	bool cancel_self;      /* task_cancel its own task before awaiting */
+	int steps;             /* how many times the step function was called */
+	int started;           /* how many times the body began */
+	int outcome;           /* what task_outcome said after the await */
+	bool cleaned_up;       /* met -ECANCELED and cleaned up */
+};
+
+static inline int probe_step(struct task *task, void *frame)
+{
+	struct probe *p = frame;
+	void *value;
+	p->steps++;
+	CORO_BEGIN(p);
+	p->started++;
+	if (p->cancel_self)
+		task_cancel(task_future(task), "by itself");
+	CORO_AWAIT(task, p, future_retain(p->target));
+	p->outcome = task_outcome(task, &value);
+	if (p->outcome == -ECANCELED && !p->catch_cancel) {
+		p->cleaned_up = true;
+		return task_raise(task, -ECANCELED, NULL);
+	}
+	if (p->outcome == -ECANCELED) {
+		/* Caught: it goes on, awaits again, and returns normally. */
+		CORO_AWAIT(task, p, task_yield(p->loop));
+		return task_return(task, "caught", NULL);
+	}
+	if (p->outcome < 0)
+		return task_raise(task, p->outcome, "the awaited future failed");
+	return task_return(task, value, NULL);
+	CORO_END(task, p);
+}
+
+/* A probe task on P (owned by the test, not freed by the task). */
+static inline struct future *probe_task(struct loop *loop, struct probe *p, struct future *target)
+{
+	p->loop = loop;
+	p->target = target;
+	struct future *task = task_create(loop, "probe", probe_step, p, NULL);
+	cr_assert(task != NULL, "task_create returns the task's future");
+	return task;
+}
+
+#endif
