@@ -13,7 +13,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean
+	starters diagrams quotes clean bench bench-quick
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -29,6 +29,8 @@ help:
 	@echo "make starters      rewrite chapters/*/ starter code from solutions/ and hints.md"
 	@echo "make diagrams      render chapters/*/diagrams/*.dot to SVG"
 	@echo "make quotes        refresh the code quoted in the walkthroughs"
+	@echo "make bench         loop and download benchmarks against asyncio, libuv, aiohttp, curl"
+	@echo "make bench-quick   the same, tiny, and a check of build/bench.json's shape"
 	@echo "make clean         remove every build"
 
 deps:
@@ -83,6 +85,18 @@ diagrams: deps
 
 quotes:
 	@scripts/quote-code
+
+# Benchmarks: never part of `make test`; nothing asserts on time.
+# BENCH_FLAGS=--big adds 1,000 downloads.
+bench:
+	@scripts/install-deps --bench
+	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
+	@scripts/bench $(BENCH_FLAGS)
+
+bench-quick:
+	@scripts/install-deps --bench
+	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
+	@scripts/bench --quick
 
 clean:
 	rm -rf build
