@@ -82,7 +82,12 @@ class Hole:
 
 
 def read_holes(slug):
-    """The holes of a chapter, in hints.md order (the order to fill them in)."""
+    """The holes of a chapter, in hints.md order (the order to fill them in).
+
+    The one reader of the hints.md format: make-starter takes the request
+    paragraph as the TODO text, quote-code refuses to quote a hole, and the
+    learner's commands show the hints. Raises ValueError on a bad heading;
+    FileNotFoundError when the chapter has no hints.md."""
     path = os.path.join(CHAPTERS, slug, "hints.md")
     with open(path, encoding="utf-8") as f:
         sections = re.split(r"^## ", f.read(), flags=re.M)[1:]
@@ -91,7 +96,7 @@ def read_holes(slug):
         heading, _, rest = section.partition("\n")
         m = re.fullmatch(r"(\w+) \(([\w./-]+)\)\s*", heading)
         if not m:
-            continue        # make-starter reports a bad heading; not our job
+            raise ValueError(f"{path}: bad hole heading '## {heading}'")
         paragraphs = [p.strip() for p in rest.strip().split("\n\n") if p.strip()]
         hole = Hole(m.group(1), m.group(2), " ".join(paragraphs[0].split()) if paragraphs else "")
         # "1. Nudge: text" items; an item may continue on following lines.
