@@ -50,6 +50,18 @@ class Paint:
 
 # ---------------------------------------------------------------- chapters
 
+def load_script(name):
+    """Another script of scripts/ (they have no .py suffix), as a module, so
+    that demo, bench and python-check share compare's fixture handling."""
+    import importlib.machinery
+    import importlib.util
+    path = os.path.join(TOP, "scripts", name)
+    loader = importlib.machinery.SourceFileLoader(name.replace("-", "_"), path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
 def chapter_slugs():
     """Every learner chapter that can be tested: a Makefile and a hints.md."""
     slugs = []
