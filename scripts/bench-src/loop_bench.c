@@ -4,6 +4,9 @@
  *
  *   loop_bench call_soon N     ns per callback: one callback rescheduling
  *                              itself with loop_call_soon N times
+ *   loop_bench timers N        ns per timer: N timers at random deadlines,
+ *                              all already due, scheduled with loop_call_at,
+ *                              then fired by loop_run
  *   loop_bench task_switch N   ns per switch: one task awaiting
  *                              task_yield(loop) N times
  *   loop_bench task_bytes N    bytes per suspended task: N tasks awaiting
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "handle.h"
 #include "loop.h"
 #include "task.h"
 
@@ -43,7 +47,7 @@ struct counter {
 static void again(void *arg)
 {
 	struct counter *c = arg;
-	if (++c->count < c->n && loop_call_soon(c->loop, again, c) < 0)
+	if (++c->count < c->n && handle_detach(loop_call_soon(c->loop, again, c)) < 0)
 		die("loop_call_soon");
 }
 
@@ -54,11 +58,42 @@ static double bench_call_soon(long n)
 		die("loop_new");
 	struct counter c = {loop, 0, n};
 	double start = now_ns();
-	if (loop_call_soon(loop, again, &c) < 0 || loop_run(loop) < 0)
+	if (handle_detach(loop_call_soon(loop, again, &c)) < 0 || loop_run(loop) < 0)
 		die("loop_run");
 	double elapsed = now_ns() - start;
 	if (c.count != n)
 		die("call_soon count");
+	loop_free(loop);
+	return elapsed / n;
+}
+
+/* timers: N timers with deadlines up to a millisecond in the past, in
+ * random order, so every one is due: the heap does all its work (push,
+ * then pop in deadline order) and the loop never sleeps. */
+static void fired(void *arg)
+{
+	(*(long *)arg)++;
+}
+
+static double bench_timers(long n)
+{
+	struct loop *loop = loop_new();
+	if (!loop)
+		die("loop_new");
+	long count = 0;
+	srand(1);
+	double start = now_ns();
+	double now = loop_time(loop);
+	for (long i = 0; i < n; i++) {
+		double when = now - (double)rand() / RAND_MAX * 1e-3;
+		if (handle_detach(loop_call_at(loop, when, fired, &count)) < 0)
+			die("loop_call_at");
+	}
+	if (loop_run(loop) < 0)
+		die("loop_run");
+	double elapsed = now_ns() - start;
+	if (count != n)
+		die("timer count");
 	loop_free(loop);
 	return elapsed / n;
 }
@@ -126,7 +161,7 @@ static double bench_task_bytes(long n)
 	 * measurement counts what each suspended task holds, not the queue
 	 * the loop keeps from scheduling N first steps. */
 	for (long i = 0; i < n; i++)
-		if (loop_call_soon(loop, noop, NULL) < 0)
+		if (handle_detach(loop_call_soon(loop, noop, NULL)) < 0)
 			die("loop_call_soon");
 	loop_run_once(loop);
 	size_t before = mallinfo2().uordblks;
@@ -153,7 +188,7 @@ static double bench_task_bytes(long n)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: loop_bench call_soon|task_switch|task_bytes N\n");
+		fprintf(stderr, "usage: loop_bench call_soon|timers|task_switch|task_bytes N\n");
 		return 2;
 	}
 	long n = atol(argv[2]);
@@ -162,6 +197,8 @@ int main(int argc, char **argv)
 	double result;
 	if (strcmp(argv[1], "call_soon") == 0)
 		result = bench_call_soon(n);
+	else if (strcmp(argv[1], "timers") == 0)
+		result = bench_timers(n);
 	else if (strcmp(argv[1], "task_switch") == 0)
 		result = bench_task_switch(n);
 	else if (strcmp(argv[1], "task_bytes") == 0)
