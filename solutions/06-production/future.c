@@ -13,6 +13,9 @@
 #include "loop.h"
 #include "todo.h"
 
+/* What error.message says when there was no memory to copy the words. */
+static const char out_of_memory[] = "out of memory";
+
 struct done_callback {
 	future_done_cb *cb;
 	void *arg;
@@ -26,8 +29,8 @@ struct future {
 	future_result_free_cb *free_result;
 	bool failed;    /* FINISHED with an error rather than a result */
 	bool retrieved; /* somebody read the error */
-	struct future_error error;
-	char cancel_message[FUTURE_MESSAGE_MAX];
+	struct future_error error; /* its message: copy_message's */
+	char *cancel_message;      /* copy_message's, or NULL for "" */
 	future_cancel_cb *cancel_hook; /* NULL: future_cancel is the plain one */
 	void *cancel_hook_arg;
 	struct future *result_owner;     /* future_copy_state: who owns the result */
@@ -59,6 +62,13 @@ struct future *future_retain(struct future *future)
 	return future;
 }
 
+/* A message the future keeps: a copy of TEXT cut to FUTURE_MESSAGE_MAX,
+ * or NULL when out of memory (the readers then say "" or the fallback). */
+static char *copy_message(const char *text)
+{
+	return strndup(text ? text : "", FUTURE_MESSAGE_MAX - 1);
+}
+
 /* asyncio logs this from Future.__del__: an error that nobody looked at is
  * most likely a bug that would otherwise go unnoticed. */
 static void report_unretrieved_error(struct future *future)
@@ -78,6 +88,9 @@ void future_free(struct future *future)
 	if (future->free_result)
 		future->free_result(future->result);
 	future_free(future->result_owner);
+	if (future->error.message != out_of_memory)
+		free((char *)future->error.message);
+	free(future->cancel_message);
 	free(future->callbacks);
 	free(future);
 }
@@ -126,7 +139,9 @@ int future_set_exception(struct future *future, int code, const char *message)
 		return -EINVAL;
 	future->failed = true;
 	future->error.code = code;
-	snprintf(future->error.message, sizeof future->error.message, "%s", message);
+	future->error.message = copy_message(message);
+	if (!future->error.message)
+		future->error.message = out_of_memory;
 	future->state = FUTURE_FINISHED;
 	schedule_callbacks(future);
 	return 0;
@@ -145,8 +160,7 @@ bool future_cancel_base(struct future *future, const char *message)
 {
 	if (future->state != FUTURE_PENDING)
 		return false;
-	snprintf(future->cancel_message, sizeof future->cancel_message, "%s",
-	         message ? message : "");
+	future->cancel_message = message && message[0] ? copy_message(message) : NULL;
 	future->state = FUTURE_CANCELLED;
 	schedule_callbacks(future);
 	return true;
@@ -207,13 +221,15 @@ const struct future_error *future_exception(struct future *future)
 
 const char *future_cancel_message(const struct future *future)
 {
-	return future->cancel_message;
+	return future->cancel_message ? future->cancel_message : "";
 }
 
 int future_add_done_callback(struct future *future, future_done_cb *cb, void *arg)
 {
 	if (future->callback_count == future->callback_capacity) {
-		size_t capacity = future->callback_capacity ? future->callback_capacity * 2 : 4;
+		/* Most futures get one callback (their awaiting task's): start
+		 * with room for one. */
+		size_t capacity = future->callback_capacity ? future->callback_capacity * 2 : 1;
 		struct done_callback *grown = realloc(future->callbacks, capacity * sizeof *grown);
 		if (!grown)
 			return -ENOMEM;
@@ -245,7 +261,7 @@ int future_copy_state(struct future *dest, struct future *source)
 	if (source->state == FUTURE_PENDING)
 		return -EAGAIN;
 	if (source->state == FUTURE_CANCELLED)
-		return future_cancel_base(dest, source->cancel_message) ? 0 : -EINVAL;
+		return future_cancel_base(dest, future_cancel_message(source)) ? 0 : -EINVAL;
 	if (source->failed) {
 		source->retrieved = true; /* it goes on in DEST, reported from there */
 		return future_set_exception(dest, source->error.code, source->error.message);

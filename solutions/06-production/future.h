@@ -43,12 +43,15 @@ struct future;
 
 enum future_state { FUTURE_PENDING, FUTURE_FINISHED, FUTURE_CANCELLED };
 
+/* The longest message a future keeps; longer ones are cut. */
 #define FUTURE_MESSAGE_MAX 160
 
-/* Why a future failed: a negative errno-style code, and words for a person. */
+/* Why a future failed: a negative errno-style code, and words for a person.
+ * New in chapter 5: the words live outside the future, allocated only when
+ * it fails, so that the many futures that never fail stay small. */
 struct future_error {
 	int code;
-	char message[FUTURE_MESSAGE_MAX];
+	const char *message;
 };
 
 /* A done-callback receives the future that completed and its own ARG. */

@@ -29,7 +29,7 @@ struct task {
 	bool must_cancel;       /* deliver -ECANCELED at the next step */
 	bool cancel_now;        /* this step delivers -ECANCELED */
 	int cancel_requests;    /* task_cancelling */
-	char cancel_message[FUTURE_MESSAGE_MAX];
+	char *cancel_message;   /* given to task_cancel, or NULL for none */
 };
 
 static bool cancel_hook(struct future *future, const char *message, void *arg);
@@ -44,6 +44,7 @@ static void finish(struct task *task)
 	if (task->free_frame)
 		task->free_frame(task->frame);
 	future_free(task->future);
+	free(task->cancel_message);
 	free(task);
 }
 
@@ -193,7 +194,10 @@ static int request_cancel(struct task *task, const char *message)
 	if (task->state == TASK_DONE)
 		return 0;
 	task->cancel_requests++;
-	snprintf(task->cancel_message, sizeof task->cancel_message, "%s", message ? message : "");
+	/* Kept outside the task, and only when there is one: most tasks are
+	 * never cancelled, and a suspended task should cost little memory. */
+	free(task->cancel_message);
+	task->cancel_message = message ? strndup(message, FUTURE_MESSAGE_MAX - 1) : NULL;
 	/* Waiting: cancel what it waits for. That future's done-callback
 	 * wakes the task, which then sees -ECANCELED; if it is a task, the
 	 * request travels down the chain through its own hook. */
@@ -251,23 +255,13 @@ enum task_state task_get_state(struct future *future)
 	return task ? task->state : TASK_DONE;
 }
 
-static void set_yield_result(void *arg)
-{
-	struct future *future = arg;
-	/* Cancelled meanwhile: nothing to set (it says -EINVAL), just let go. */
-	future_set_result(future, NULL, NULL);
-	future_free(future);
-}
-
 struct future *task_yield(struct loop *loop)
 {
+	/* A future that is done already: awaiting it schedules the task's
+	 * wakeup at once, so the task runs again one trip through the ready
+	 * queue later, behind everything that was ready before it. */
 	struct future *future = future_new(loop);
-	if (!future)
-		return NULL;
-	if (handle_detach(loop_call_soon(loop, set_yield_result, future_retain(future))) < 0) {
-		future_free(future);
-		future_free(future);
-		return NULL;
-	}
+	if (future)
+		future_set_result(future, NULL, NULL);
 	return future;
 }

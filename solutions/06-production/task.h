@@ -33,7 +33,7 @@
  *                                     uncancel)
  *   task_future      the task's own future, from inside the coroutine
  *   task_get_state   where a task stands, as in the diagram
- *   task_yield       a future that is done in the next iteration
+ *   task_yield       a future that is done already: sleep(0)
  *                                              (asyncio.sleep(0))
  */
 #ifndef TASK_H
@@ -125,11 +125,12 @@ struct future *task_future(struct task *task);
 enum task_state task_get_state(struct future *future);
 
 /*
- * task_yield: a future that is set in the next iteration of LOOP, by
- * loop_call_soon. Awaiting it lets every other ready task run first: the
- * counterpart of `await asyncio.sleep(0)`. Returns NULL when out of memory.
- * Simplification: asyncio.sleep(0) yields without a future, and resumes
- * one iteration sooner; chapter 5 adds sleeps that last.
+ * task_yield: a future that is done already. Awaiting it puts the task
+ * at the back of the ready queue: every other ready callback runs first,
+ * the counterpart of `await asyncio.sleep(0)`. Returns NULL when out of
+ * memory. New in chapter 5: chapter 4's version was set by a call_soon,
+ * which cost a second trip round the loop; and sleep_for (sleep.h) adds
+ * sleeps that last.
  */
 struct future *task_yield(struct loop *loop);
 

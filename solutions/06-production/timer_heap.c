@@ -14,42 +14,38 @@
 #include "todo.h"
 
 /* Is A due before B? Deadlines first, then the order of scheduling. */
-static bool earlier(const struct handle *a, const struct handle *b)
+static bool earlier(const struct timer_entry *a, const struct timer_entry *b)
 {
 	if (a->when != b->when)
 		return a->when < b->when;
 	return a->seq < b->seq;
 }
 
-static void swap(struct timer_heap *heap, size_t i, size_t j)
-{
-	struct handle *t = heap->items[i];
-	heap->items[i] = heap->items[j];
-	heap->items[j] = t;
-}
-
-/* Move the timer at I down while a child is due before it, swapping it
- * with the earlier of its two children. */
+/* Sink the timer at I below every child due before it. It is held aside
+ * while the earlier child of each level moves up into the gap, and put
+ * down once, where the gap stops: one copy per level instead of a swap. */
 static void sift_down(struct timer_heap *heap, size_t i)
 {
+	struct timer_entry sinking = heap->items[i];
 	for (;;) {
-		size_t left = 2 * i + 1, right = left + 1, first = i;
-		if (left < heap->count && earlier(heap->items[left], heap->items[first]))
-			first = left;
-		if (right < heap->count && earlier(heap->items[right], heap->items[first]))
-			first = right;
-		if (first == i)
-			return;
-		swap(heap, i, first);
-		i = first;
+		size_t child = 2 * i + 1;
+		if (child >= heap->count)
+			break;
+		if (child + 1 < heap->count && earlier(&heap->items[child + 1], &heap->items[child]))
+			child++;
+		if (!earlier(&heap->items[child], &sinking))
+			break;
+		heap->items[i] = heap->items[child];
+		i = child;
 	}
+	heap->items[i] = sinking;
 }
 
 int timer_heap_push(struct timer_heap *heap, struct handle *handle)
 {
 	if (heap->count == heap->capacity) {
 		size_t capacity = heap->capacity ? heap->capacity * 2 : 64;
-		struct handle **grown = realloc(heap->items, capacity * sizeof *grown);
+		struct timer_entry *grown = realloc(heap->items, capacity * sizeof *grown);
 		if (!grown)
 			return -ENOMEM;
 		heap->items = grown;
@@ -57,24 +53,26 @@ int timer_heap_push(struct timer_heap *heap, struct handle *handle)
 	}
 	handle->state = HANDLE_TIMER;
 	handle->heap = heap;
-	/* Put it at the end, then let it rise while it is due before its
-	 * parent: every other branch stays as ordered as it was. */
+	/* A gap at the end rises while the new timer is due before the
+	 * gap's parent, each parent moving down into it; the timer goes where
+	 * the gap stops. Every other branch stays as ordered as it was. */
+	struct timer_entry rising = { handle->when, handle->seq, handle };
 	size_t i = heap->count++;
-	heap->items[i] = handle;
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (!earlier(heap->items[i], heap->items[parent]))
+		if (!earlier(&rising, &heap->items[parent]))
 			break;
-		swap(heap, i, parent);
+		heap->items[i] = heap->items[parent];
 		i = parent;
 	}
+	heap->items[i] = rising;
 	return 0;
 }
 
 /* Take out the top timer: the last one takes its place and sinks. */
 static struct handle *remove_top(struct timer_heap *heap)
 {
-	struct handle *top = heap->items[0];
+	struct handle *top = heap->items[0].handle;
 	heap->count--;
 	if (heap->count > 0) {
 		heap->items[0] = heap->items[heap->count];
@@ -86,11 +84,11 @@ static struct handle *remove_top(struct timer_heap *heap)
 
 struct handle *timer_heap_first(struct timer_heap *heap)
 {
-	while (heap->count > 0 && heap->items[0]->state == HANDLE_CANCELLED) {
+	while (heap->count > 0 && heap->items[0].handle->state == HANDLE_CANCELLED) {
 		heap->cancelled--;
 		handle_free(remove_top(heap));
 	}
-	return heap->count > 0 ? heap->items[0] : NULL;
+	return heap->count > 0 ? heap->items[0].handle : NULL;
 }
 
 struct handle *timer_heap_pop(struct timer_heap *heap)
@@ -110,12 +108,12 @@ int timer_heap_compact(struct timer_heap *heap)
 	/* Keep the live timers, in any order... */
 	size_t kept = 0;
 	for (size_t i = 0; i < heap->count; i++) {
-		struct handle *handle = heap->items[i];
+		struct handle *handle = heap->items[i].handle;
 		if (handle->state == HANDLE_CANCELLED) {
 			handle->heap = NULL;
 			handle_free(handle);
 		} else {
-			heap->items[kept++] = handle;
+			heap->items[kept++] = heap->items[i];
 		}
 	}
 	int dropped = (int)(heap->count - kept);
@@ -136,7 +134,7 @@ size_t timer_heap_live(const struct timer_heap *heap)
 void timer_heap_clear(struct timer_heap *heap)
 {
 	for (size_t i = 0; i < heap->count; i++) {
-		struct handle *handle = heap->items[i];
+		struct handle *handle = heap->items[i].handle;
 		handle->state = HANDLE_CANCELLED;
 		handle->heap = NULL;
 		handle_free(handle);

@@ -5,7 +5,10 @@
  *
  * A binary min-heap in one array: the timer at index i is due no later
  * than its children at 2i+1 and 2i+2, so the nearest deadline is always
- * items[0]. Adding or removing a timer moves it along one branch:
+ * items[0]. Each slot keeps the keys beside the handle: with half a
+ * million timers the handles are scattered over memory, and a heap that
+ * had to follow a pointer for every comparison would spend its time
+ * waiting for the cache. Adding or removing a timer moves it along one branch:
  * O(log n). Timers are ordered by (when, seq): equal deadlines fire in the
  * order they were scheduled, first in first out. That is libuv's rule;
  * CPython's heap compares TimerHandles by `when` alone and leaves the
@@ -27,8 +30,16 @@
 
 struct handle;
 
+/* One slot of the heap: the timer's keys, copied next to it, so that
+ * comparing two timers reads the array and never chases the pointers. */
+struct timer_entry {
+	double when;
+	unsigned long long seq;
+	struct handle *handle;
+};
+
 struct timer_heap {
-	struct handle **items;
+	struct timer_entry *items;
 	size_t count;     /* timers in the heap, cancelled ones included */
 	size_t cancelled; /* how many of them are cancelled */
 	size_t capacity;
