@@ -13,7 +13,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean bench bench-quick
+	starters diagrams quotes clean bench bench-quick bench-docs
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -31,6 +31,7 @@ help:
 	@echo "make quotes        refresh the code quoted in the walkthroughs"
 	@echo "make bench         loop and download benchmarks against asyncio, libuv, aiohttp, curl"
 	@echo "make bench-quick   the same, tiny, and a check of build/bench.json's shape"
+	@echo "make bench-docs    docs/benchmarks.md and .svg from the last make bench"
 	@echo "make clean         remove every build"
 
 deps:
@@ -87,7 +88,7 @@ quotes:
 	@scripts/quote-code
 
 # Benchmarks: never part of `make test`; nothing asserts on time.
-# BENCH_FLAGS=--big adds 1,000 downloads.
+# BENCH_FLAGS="--files 20,100" skips the 1,000 downloads.
 bench:
 	@scripts/install-deps --bench
 	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
@@ -97,6 +98,11 @@ bench-quick:
 	@scripts/install-deps --bench
 	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
 	@scripts/bench --quick
+
+# docs/benchmarks.md and .svg from the last `make bench` (run first if none).
+bench-docs:
+	@[ -f build/bench.json ] || $(MAKE) -s bench
+	@scripts/bench --docs
 
 clean:
 	rm -rf build
