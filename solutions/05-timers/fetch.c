@@ -37,6 +37,7 @@
 #include "loop.h"
 #include "net.h"
 #include "outfile.h"
+#include "progress.h"
 #include "response.h"
 #include "sock.h"
 #include "task.h"
@@ -245,6 +246,7 @@ static int save_bytes(struct fetch *f)
 	if (rc < 0)
 		return fail(f, rc, "cannot write %s: %s", f->out.temp_path, strerror(-rc));
 	f->bytes += f->body;
+	progress_update(f->options->progress, f->id, f->bytes);
 	return 0;
 }
 
@@ -261,6 +263,9 @@ static int open_output(struct fetch *f)
 	if (rc < 0)
 		return fail(f, rc, "cannot create a file in %s: %s", f->options->dir,
 		            strerror(-rc));
+	bool sized = http_body_kind(&f->parser.head) == HTTP_BODY_LENGTH;
+	progress_begin(f->options->progress, f->id, name,
+	               sized ? f->parser.head.content_length : -1);
 	return save_bytes(f);
 }
 

@@ -21,10 +21,12 @@
 #define FETCH_MAX_REDIRECTS 5
 
 struct loop;
+struct progress;
 
 struct fetch_options {
 	const char *dir;  /* where files are saved */
-	double timeout_s; /* the longest any one step may wait without progress */
+	double timeout_s; /* the longest any one step may wait (wait_for) */
+	struct progress *progress; /* told of the bytes saved; NULL: no progress line */
 };
 
 /* The result of a download that succeeded, owned by its future. */

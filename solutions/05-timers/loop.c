@@ -66,7 +66,9 @@ struct loop {
 	void *exception_handler_arg;
 	bool debug;                   /* loop_set_debug */
 	double slow_callback_seconds; /* debug: warn about callbacks this long */
-	const char *running_label;    /* what the current callback is doing */
+	/* What the current callback is doing, copied: the task that named
+	 * itself may be gone by the time the callback returns. "": unnamed. */
+	char running_label[64];
 	struct close_callback *close_callbacks; /* called by loop_free */
 	size_t close_count, close_capacity;
 };
@@ -133,7 +135,9 @@ void loop_set_slow_callback_duration(struct loop *loop, double seconds)
 
 void loop_set_running_label(struct loop *loop, const char *label)
 {
-	loop->running_label = label;
+	/* Only debug mode reads it; every task step calls this. */
+	if (loop->debug)
+		snprintf(loop->running_label, sizeof loop->running_label, "%s", label ? label : "");
 }
 
 int loop_add_close_callback(struct loop *loop, loop_cb *cb, void *arg)
@@ -407,7 +411,7 @@ static void warn_if_slow(struct loop *loop, const char *name, double started)
 		return;
 	char message[256];
 	snprintf(message, sizeof message, "slow callback: %s took %.3f s",
-	         loop->running_label ? loop->running_label : name, took);
+	         loop->running_label[0] ? loop->running_label : name, took);
 	loop_call_exception_handler(loop, message);
 }
 
@@ -418,11 +422,11 @@ static void call(struct loop *loop, loop_cb *cb, void *arg, const char *name)
 		cb(arg);
 		return;
 	}
-	loop->running_label = NULL;
+	loop->running_label[0] = '\0';
 	double started = loop_time(loop);
 	cb(arg);
 	warn_if_slow(loop, name, started);
-	loop->running_label = NULL;
+	loop->running_label[0] = '\0';
 }
 
 /*
@@ -529,6 +533,8 @@ int loop_run_once(struct loop *loop)
 	/* 2. Timeout: zero when callbacks are ready; else until the nearest
 	 *    deadline, the top of the heap; else no limit. */
 	long timeout_us = poll_timeout_us(loop, loop_time(loop));
+	if (timeout_us < -1)
+		return (int)timeout_us; /* a negative errno: the starter's stub */
 
 	/* 3. Poll: the only place where the program sleeps. A virtual clock
 	 *    does not sleep: the loop only looks, and when nothing is ready

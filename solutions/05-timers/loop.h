@@ -65,7 +65,10 @@ struct loop *loop_new(void);
 
 /* loop_free: release the loop. It first calls the close callbacks still
  * registered, newest first, then frees. It closes no descriptor: they
- * belong to whoever registered them. */
+ * belong to whoever registered them. Handles still waiting in the ready
+ * queue or the timer heap are cancelled, not called, so whatever their
+ * callbacks would have freed stays allocated: let loop_run return (it
+ * does once nothing is left to do) before freeing the loop. */
 void loop_free(struct loop *loop);
 
 /*
@@ -189,8 +192,8 @@ void loop_set_clock(struct loop *loop, const struct loop_clock *clock);
 void loop_set_slow_callback_duration(struct loop *loop, double seconds);
 
 /* loop_set_running_label: from inside a callback, name what is running
- * for a slow-callback warning ("task WorkerA" reads better than the name
- * of the function that stepped it). LABEL must outlive the callback. */
+ * for a slow-callback warning ("WorkerA" reads better than the name of
+ * the function that stepped it). LABEL is copied (up to 63 bytes). */
 void loop_set_running_label(struct loop *loop, const char *label);
 
 /*

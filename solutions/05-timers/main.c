@@ -1,17 +1,22 @@
 /*
  * main.c - the download command: every URL at once, each one a task.
  *
- *   download [-o DIR] [-t SECONDS] [--trace FILE] [--fail-fast] URL...
+ *   download [-o DIR] [-t SECONDS] [--trace FILE] [--fail-fast] [--progress] URL...
  *
  * Saves each URL's body as DIR/<last path segment>, prints a timestamped
  * line as each download starts and ends and a summary at the end. Exits 0
  * when every download succeeded, 1 when any failed, 2 on a usage error.
  *
- * This is chapter 4: fetch() runs each download as a task; a done-callback
- * reports each one as it ends, and gather(..., return_exceptions) is the
- * future that loop_run_until_complete waits for. With --fail-fast, the
- * first failure cancels the gather, which cancels every download still
- * running: each one closes its socket and removes its temporary file.
+ * fetch() runs each download as a task; a done-callback reports each one
+ * as it ends, and gather(..., return_exceptions) is the future that
+ * loop_run_until_complete waits for. With --fail-fast, the first failure
+ * cancels the gather, which cancels every download still running: each
+ * one closes its socket and removes its temporary file.
+ *
+ * New in chapter 5: every step of a download is guarded by wait_for (in
+ * fetch.c), and --progress prints a line per download in progress once a
+ * second, from a timer (progress.h). The timer is cancelled as soon as
+ * the downloads are over, so it never keeps the program waiting.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -24,26 +29,30 @@
 #include "future.h"
 #include "gather.h"
 #include "loop.h"
+#include "progress.h"
 #include "task.h"
 
-#define PROGRAM_LABEL "chapter 4: tasks"
+#define PROGRAM_LABEL "chapter 5: timers"
 
 struct command_line {
 	struct fetch_options options;
 	const char *trace_path; /* NULL: no trace */
 	bool fail_fast;         /* cancel the rest at the first failure */
+	bool progress;          /* a progress line per download, every second */
 	char **urls;
 	int url_count;
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: download [-o DIR] [-t SECONDS] [--trace FILE] [--fail-fast] URL...\n"
+	fprintf(out, "usage: download [-o DIR] [-t SECONDS] [--trace FILE] [--fail-fast] "
+	             "[--progress] URL...\n"
 	             "  -o DIR        save files in DIR (default: .)\n"
-	             "  -t SECONDS    give up on a step after SECONDS without progress "
+	             "  -t SECONDS    give up on a step that waits longer than SECONDS "
 	             "(default: 10)\n"
 	             "  --trace FILE  write a Chrome trace-event JSON timeline to FILE\n"
-	             "  --fail-fast   at the first failure, cancel the other downloads\n");
+	             "  --fail-fast   at the first failure, cancel the other downloads\n"
+	             "  --progress    every second, a line per download in progress\n");
 }
 
 static int parse_timeout(const char *text, double *out)
@@ -62,10 +71,11 @@ static int parse_command_line(int argc, char **argv, struct command_line *cl)
 	static const struct option long_options[] = {
 		{ "trace", required_argument, NULL, 'T' },
 		{ "fail-fast", no_argument, NULL, 'F' },
+		{ "progress", no_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	*cl = (struct command_line){ .options = { ".", 10.0 } };
+	*cl = (struct command_line){ .options = { .dir = ".", .timeout_s = 10.0 } };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "o:t:h", long_options, NULL)) != -1) {
 		if (opt == 'o') {
@@ -80,6 +90,8 @@ static int parse_command_line(int argc, char **argv, struct command_line *cl)
 			cl->trace_path = optarg;
 		} else if (opt == 'F') {
 			cl->fail_fast = true;
+		} else if (opt == 'P') {
+			cl->progress = true;
 		} else if (opt == 'h') {
 			usage(stdout);
 			exit(0);
@@ -101,8 +113,9 @@ static int parse_command_line(int argc, char **argv, struct command_line *cl)
 struct downloads {
 	const struct command_line *cl;
 	struct events *events;
-	struct future **tasks; /* one per URL, NULL where it could not start */
-	struct future *all;    /* the gather of the tasks */
+	struct future **tasks;     /* one per URL, NULL where it could not start */
+	struct future *all;        /* the gather of the tasks */
+	struct progress *progress; /* the progress line, or NULL */
 	int failures;
 	long long bytes;
 };
@@ -133,6 +146,7 @@ static void on_download_done(struct future *download, void *arg)
 	struct downloads *all = ticket->all;
 	const char *url = all->cl->urls[ticket->id];
 	void *value;
+	progress_end(all->progress, ticket->id);
 	if (future_result(download, &value) == 0) {
 		const struct fetch_result *result = value;
 		events_done(all->events, ticket->id, url, result->bytes, result->saved_as);
@@ -178,6 +192,9 @@ static int download_all(struct loop *loop, struct downloads *all)
 	}
 	all->all = gather(loop, all->tasks, started, true);
 	int rc = all->all ? loop_run_until_complete(loop, all->all) : -ENOMEM;
+	/* The downloads are over: the progress timer must not keep the loop
+	 * (and the program) waiting for its next tick. */
+	progress_stop(all->progress);
 	/* Nothing is left when the gather is done, unless it ended early (its
 	 * hole still open in the starter): say so, let the rest finish. */
 	const struct future_error *error = rc == 0 ? future_exception(all->all) : NULL;
@@ -214,8 +231,15 @@ int main(int argc, char **argv)
 	struct loop *loop = loop_new();
 	struct downloads all = { .cl = &cl, .events = &events };
 	all.tasks = calloc((size_t)cl.url_count, sizeof *all.tasks);
-	if (!loop || !all.tasks) {
+	struct progress progress = { 0 };
+	if (loop && cl.progress) {
+		all.progress = &progress;
+		cl.options.progress = &progress;
+	}
+	if (!loop || !all.tasks ||
+	    (cl.progress && progress_start(&progress, loop, stdout, cl.url_count, 1.0) < 0)) {
 		fprintf(stderr, "download: out of memory\n");
+		progress_stop(all.progress);
 		free(all.tasks);
 		loop_free(loop);
 		return 1;

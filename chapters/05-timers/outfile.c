@@ -1,0 +1,73 @@
+/*
+ * outfile.c - write a download so that it appears whole or not at all.
+ * See outfile.h.
+ */
+#include "outfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int outfile_open(struct outfile *file, const char *dir, const char *name)
+{
+	file->fd = -1;
+	int n = snprintf(file->final_path, sizeof file->final_path, "%s/%s", dir, name);
+	int m = snprintf(file->temp_path, sizeof file->temp_path, "%s/.%s.part-XXXXXX", dir, name);
+	if (n < 0 || m < 0 || (size_t)m >= sizeof file->temp_path)
+		return -ENAMETOOLONG;
+	/* mkstemp picks a name nobody else uses, so two downloads of the same
+	 * name never write into one temporary file. */
+	int fd = mkstemp(file->temp_path);
+	if (fd < 0)
+		return -errno;
+	file->fd = fd;
+	return 0;
+}
+
+int outfile_write(struct outfile *file, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t written = write(file->fd, buf, len);
+		if (written < 0 && errno == EINTR)
+			continue;
+		if (written < 0)
+			return -errno;
+		buf += written;
+		len -= (size_t)written;
+	}
+	return 0;
+}
+
+/* mkstemp makes the file private (0600); a download should get the
+ * permissions any new file gets, 0666 less the umask. */
+static int give_usual_mode(int fd)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return fchmod(fd, 0666 & ~mask) < 0 ? -errno : 0;
+}
+
+int outfile_commit(struct outfile *file)
+{
+	int rc = give_usual_mode(file->fd);
+	/* close() can report a failed delayed write, so its result counts. */
+	if (close(file->fd) < 0 && rc == 0)
+		rc = -errno;
+	file->fd = -1;
+	if (rc == 0 && rename(file->temp_path, file->final_path) < 0)
+		rc = -errno;
+	if (rc < 0)
+		unlink(file->temp_path);
+	return rc;
+}
+
+void outfile_discard(struct outfile *file)
+{
+	if (file->fd < 0)
+		return;
+	close(file->fd);
+	unlink(file->temp_path);
+	file->fd = -1;
+}

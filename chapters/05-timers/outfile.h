@@ -1,0 +1,40 @@
+/*
+ * outfile.h - write a download so that it appears whole or not at all.
+ *
+ * Mirrors: what a careful Python program does around open(name, "wb"):
+ * write to a temporary file beside the target, then os.replace() it.
+ * A download that fails half-way must not leave half a file where a
+ * complete one is expected.
+ *
+ * Interface:
+ *   outfile_open     create DIR/.NAME.part-XXXXXX
+ *   outfile_write    append bytes (all of them, or an error)
+ *   outfile_commit   rename the temporary file to DIR/NAME
+ *   outfile_discard  remove the temporary file
+ */
+#ifndef OUTFILE_H
+#define OUTFILE_H
+
+#include <limits.h>
+#include <stddef.h>
+
+struct outfile {
+	int fd; /* -1 when no file is open */
+	char temp_path[PATH_MAX];
+	char final_path[PATH_MAX];
+};
+
+/* Returns 0, or a negative errno (-ENOENT when DIR does not exist, ...). */
+int outfile_open(struct outfile *file, const char *dir, const char *name);
+
+/* Returns 0, or a negative errno (-ENOSPC, -EFBIG, ...). */
+int outfile_write(struct outfile *file, const char *buf, size_t len);
+
+/* Close and rename into place. On failure the temporary file is removed.
+ * Returns 0 or a negative errno. */
+int outfile_commit(struct outfile *file);
+
+/* Close and remove the temporary file, if one is open. Safe to call twice. */
+void outfile_discard(struct outfile *file);
+
+#endif
