@@ -57,7 +57,10 @@ static void on_inner_done(struct future *inner, void *arg)
 		handle_free(w->timer);
 	}
 	future_set_cancel_hook(w->outer, NULL, NULL);
-	if (settle(w) < 0)
+	int rc = settle(w);
+	if (rc == -ENOSYS) /* the starter's stub: fail rather than hang */
+		future_set_exception(w->outer, rc, "not implemented yet: settle");
+	else if (rc < 0)
 		loop_call_exception_handler(future_get_loop(w->outer),
 		                            "wait_for: could not complete its future");
 	future_free(w->inner);
