@@ -13,7 +13,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean bench bench-quick bench-docs
+	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -26,6 +26,9 @@ help:
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
+	@echo "make lint          cppcheck and clang-tidy on every solution's C files"
+	@echo "make fuzz          fuzz the response, chunked and URL parsers (FUZZ_SECONDS=60 each)"
+	@echo "make fault-matrix  every fault and hostile case against every chapter's download"
 	@echo "make starters      rewrite chapters/*/ starter code from solutions/ and hints.md"
 	@echo "make diagrams      render chapters/*/diagrams/*.dot to SVG"
 	@echo "make quotes        refresh the code quoted in the walkthroughs"
@@ -54,6 +57,19 @@ sanitize: deps
 
 valgrind: deps
 	@scripts/run-tests valgrind
+
+# Reliability (docs/reliability.md). `make test` runs lint, the fault matrix
+# and a replay of the fuzz corpus; these run them on their own.
+lint: deps
+	@scripts/lint
+
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) -s -C fixtures/fuzz fuzz FUZZ_SECONDS=$(FUZZ_SECONDS) $(if $(FUZZ_CHAPTER),FUZZ_CHAPTER=$(FUZZ_CHAPTER))
+
+fault-matrix: deps
+	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter download || true; done
+	@$(MAKE) -s -C fixtures/matrix
 
 # The learner's commands (scripts/check, progress, hint, watch). Each one
 # still builds and tests through `make -C chapters/NN-slug test`.

@@ -343,9 +343,11 @@ static void start_request(struct fetch *f)
 		freeaddrinfo(f->addrs);
 	f->addrs = NULL;
 	int gai = net_resolve(f->where.host, f->where.port, &f->addrs);
-	if (gai != 0) {
+	/* getaddrinfo never succeeds with an empty list, but nothing here
+	 * should depend on that to stay clear of a NULL. */
+	if (gai != 0 || !f->addrs) {
 		fail(f, -EHOSTUNREACH, "cannot resolve host %s: %s", f->where.host,
-		     gai_strerror(gai));
+		     gai_strerror(gai ? gai : EAI_NONAME));
 		return;
 	}
 	f->next_addr = f->addrs;

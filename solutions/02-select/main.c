@@ -16,6 +16,7 @@
  * and loop_run for the loop that asyncio.run() runs.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,10 @@ int main(int argc, char **argv)
 	int rc = parse_command_line(argc, argv, &cl);
 	if (rc != 0)
 		return rc;
+	/* As Python does at start-up: a file that outgrows the size limit
+	 * (ulimit -f) then fails its write() with EFBIG, which is reported and
+	 * cleaned up, instead of SIGXFSZ killing us beside a half-written file. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	struct events events;
 	events_init(&events, stdout);

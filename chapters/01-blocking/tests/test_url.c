@@ -96,8 +96,21 @@ Test(url, resolves_redirect_locations)
 	cr_assert_eq(url_resolve(&base, "http://other:9/d", out, sizeof out, &why), 0,
 	             "absolute URL");
 	cr_assert_str_eq(out, "http://other:9/d", "an absolute URL is taken as it is");
-	cr_assert_eq(url_resolve(&base, "c", out, sizeof out, &why), -EINVAL, "relative path");
-	cr_assert_str_eq(why, "redirect to a Location without a scheme", "reason");
+	static const char *const relative[][2] = {
+		{ "c", "http://127.0.0.1:8000/a/c" },
+		{ "../c", "http://127.0.0.1:8000/a/../c" },
+		{ "?q=2", "http://127.0.0.1:8000/a/b?q=2" },
+		{ "//other:9/e", "http://other:9/e" },
+		{ "/next?from=http://x/", "http://127.0.0.1:8000/next?from=http://x/" },
+	};
+	for (size_t i = 0; i < sizeof relative / sizeof relative[0]; i++) {
+		cr_assert_eq(url_resolve(&base, relative[i][0], out, sizeof out, &why), 0,
+		             "relative Location %s", relative[i][0]);
+		cr_assert_str_eq(out, relative[i][1], "%s resolved against the current URL",
+		                 relative[i][0]);
+	}
+	cr_assert_eq(url_resolve(&base, "", out, sizeof out, &why), -EINVAL, "empty Location");
+	cr_assert_str_eq(why, "redirect to an empty Location", "reason");
 
 	cr_assert_eq(url_parse("http://[::1]:8000/", &base, &why), 0, "IPv6 base URL");
 	cr_assert_eq(url_resolve(&base, "/v6", out, sizeof out, &why), 0, "IPv6 path");
@@ -111,7 +124,8 @@ Test(url, names_the_saved_file_after_the_last_segment)
 		{ "http://h/", "index.html" },          { "http://h", "index.html" },
 		{ "http://h/dir/", "index.html" },      { "http://h/dir/..", "index.html" },
 		{ "http://h/dir/.", "index.html" },     { "http://h/x/%2F", "%2F" },
-		{ "http://h/a?next=/etc/passwd", "a" },
+		{ "http://h/a?next=/etc/passwd", "a" }, { "http://h/x/..%2F..%2Fetc", "..%2F..%2Fetc" },
+		{ "http://h/x/a%00b", "a%00b" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct url u;
@@ -121,5 +135,37 @@ Test(url, names_the_saved_file_after_the_last_segment)
 		url_file_name(&u, name, sizeof name);
 		cr_assert_str_eq(name, cases[i][1], "file name for %s", cases[i][0]);
 		cr_assert(strchr(name, '/') == NULL, "a file name never contains '/'");
+	}
+}
+
+Test(url, cuts_a_long_file_name)
+{
+	char text[URL_MAX] = "http://h/";
+	memset(text + 9, 'n', 300);
+	struct url u;
+	const char *why;
+	cr_assert_eq(url_parse(text, &u, &why), 0, "a 300-byte segment is a valid URL");
+	char name[256];
+	url_file_name(&u, name, sizeof name);
+	cr_assert_eq(strlen(name), (size_t)URL_NAME_MAX, "the name is cut to %d bytes",
+	             URL_NAME_MAX);
+
+	/* Not UTF-8 at all (a fuzzer found it): the cut must not eat the name. */
+	memset(text + 9, 0x8c, 300);
+	cr_assert_eq(url_parse(text, &u, &why), 0, "a segment of 300 high bytes is a valid URL");
+	url_file_name(&u, name, sizeof name);
+	cr_assert(strlen(name) >= URL_NAME_MAX - 3, "the name keeps at least %d bytes, got %zu",
+	          URL_NAME_MAX - 3, strlen(name));
+}
+
+Test(url, refuses_spaces_and_control_characters)
+{
+	static const char *const bad[] = { "http://h/a b", "http://h/a\nb", "http://h/a\rb",
+		                           "http://h/\x7f" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct url u;
+		const char *why = NULL;
+		cr_assert_eq(url_parse(bad[i], &u, &why), -EINVAL, "case %zu is refused", i);
+		cr_assert_str_eq(why, "a space or control character in the URL", "reason");
 	}
 }
