@@ -47,6 +47,8 @@ static double record(struct events *ev, int id, enum event_kind kind, const char
 void events_start(struct events *ev, int id, const char *url)
 {
 	double now = record(ev, id, EVENT_START, url);
+	if (!ev->log)
+		return;
 	fprintf(ev->log, "[%7.3f] start  %s\n", now, url);
 	fflush(ev->log);
 }
@@ -64,6 +66,8 @@ void events_first_byte(struct events *ev, int id, const char *url)
 void events_done(struct events *ev, int id, const char *url, long long bytes, const char *saved_as)
 {
 	double now = record(ev, id, EVENT_DONE, url);
+	if (!ev->log)
+		return;
 	fprintf(ev->log, "[%7.3f] done   %s (%lld bytes -> %s)\n", now, url, bytes, saved_as);
 	fflush(ev->log);
 }
@@ -71,6 +75,8 @@ void events_done(struct events *ev, int id, const char *url, long long bytes, co
 void events_failed(struct events *ev, int id, const char *url)
 {
 	double now = record(ev, id, EVENT_FAILED, url);
+	if (!ev->log)
+		return;
 	fprintf(ev->log, "[%7.3f] failed %s\n", now, url);
 	fflush(ev->log);
 }

@@ -12,7 +12,7 @@
  * article's examples, made precise.
  *
  * Interface:
- *   events_init         start the clock; lines go to LOG
+ *   events_init         start the clock; lines go to LOG (NULL: kept only)
  *   events_start        download ID of URL begins         (printed)
  *   events_connected    its connection is established     (trace only)
  *   events_first_byte   the first byte of its answer came (trace only)

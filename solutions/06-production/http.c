@@ -25,7 +25,7 @@ static int malformed(const char **why, const char *phrase)
 	return -EPROTO;
 }
 
-int http_format_request(char *buf, size_t size, const struct url *url)
+int http_format_request(char *buf, size_t size, const struct url *url, bool keep_alive)
 {
 	/* An IPv6 literal goes back into brackets, as in the URL it came from. */
 	const char *open = strchr(url->host, ':') ? "[" : "";
@@ -35,9 +35,10 @@ int http_format_request(char *buf, size_t size, const struct url *url)
 	                   "Host: %s%s%s:%s\r\n"
 	                   "User-Agent: asyncio-from-scratch/1\r\n"
 	                   "Accept: */*\r\n"
-	                   "Connection: close\r\n"
+	                   "Connection: %s\r\n"
 	                   "\r\n",
-	                   url->path, open, url->host, close, url->port);
+	                   url->path, open, url->host, close, url->port,
+	                   keep_alive ? "keep-alive" : "close");
 	if (len < 0 || (size_t)len >= size)
 		return -ENOSPC;
 	return len;
@@ -67,6 +68,7 @@ int http_parse_status_line(const char *line, size_t len, struct http_response *o
 		return -EPROTO;
 
 	out->status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+	out->keep_alive = line[7] != '0'; /* HTTP/1.1 keeps it by default, 1.0 not */
 	if (out->status < 100)
 		return -EPROTO;
 
@@ -110,6 +112,12 @@ static int apply_header(const char *name, size_t name_len, const char *value, si
 		if (value_len != 7 || strncasecmp(value, "chunked", 7) != 0)
 			return malformed(why, "unsupported Transfer-Encoding");
 		out->chunked = true;
+	} else if (name_len == 10 && strncasecmp(name, "Connection", 10) == 0) {
+		/* "close" and "keep-alive" overrule the version's default. */
+		if (value_len == 5 && strncasecmp(value, "close", 5) == 0)
+			out->keep_alive = false;
+		else if (value_len == 10 && strncasecmp(value, "keep-alive", 10) == 0)
+			out->keep_alive = true;
 	} else if (name_len == 8 && strncasecmp(name, "Location", 8) == 0) {
 		if (value_len >= sizeof out->location)
 			return malformed(why, "Location header too long");

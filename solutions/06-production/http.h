@@ -6,7 +6,7 @@
  * socket, so every function can be tested with a string.
  *
  * Interface:
- *   http_format_request     "GET /path HTTP/1.1" with Host and Connection: close
+ *   http_format_request     "GET /path HTTP/1.1" with Host, keep-alive or close
  *   http_find_head_end      has the blank line that ends the headers arrived?
  *   http_parse_status_line  "HTTP/1.1 404 Not Found" -> 404 and "Not Found"
  *   http_parse_head         the status line and the headers a download needs
@@ -32,6 +32,10 @@ struct http_response {
 	long long content_length;     /* -1 when the header is absent */
 	bool chunked;                 /* Transfer-Encoding: chunked */
 	char location[URL_MAX];       /* empty when absent */
+	/* May the connection carry another request after this answer? HTTP/1.1
+	 * says yes unless "Connection: close"; HTTP/1.0 says no unless
+	 * "Connection: keep-alive". */
+	bool keep_alive;
 };
 
 enum http_body_kind {
@@ -42,10 +46,12 @@ enum http_body_kind {
 };
 
 /*
- * http_format_request: write a GET request for URL into BUF of SIZE bytes.
+ * http_format_request: write a GET request for URL into BUF of SIZE bytes,
+ * asking the server to keep the connection open afterwards (KEEP_ALIVE,
+ * "Connection: keep-alive") or to close it ("Connection: close").
  * Returns its length, or -ENOSPC when it does not fit.
  */
-int http_format_request(char *buf, size_t size, const struct url *url);
+int http_format_request(char *buf, size_t size, const struct url *url, bool keep_alive);
 
 /*
  * http_find_head_end: the length of the head (status line, headers and the

@@ -1,13 +1,17 @@
 /*
- * loop.c - an event loop on select(), with timers. See loop.h.
+ * loop.c - an event loop on a selector, with timers. See loop.h.
  *
- * Mirrors: asyncio's BaseEventLoop._run_once over selectors.SelectSelector.
+ * Mirrors: asyncio's BaseEventLoop._run_once over a selectors.BaseSelector.
  *
  * Three places hold work: the descriptor registry (an array indexed by
- * descriptor number, as in chapter 2), the ready queue (a ring of handles,
- * chapter 3) and, new here, the timer heap (timer_heap.h), whose top is
- * always the nearest deadline. loop_run_once reads as the five numbered
- * steps of one iteration, the same numbers as in the walkthrough.
+ * descriptor number, as in chapter 2, but growable now: 10,000 connections
+ * need descriptors far above select()'s FD_SETSIZE), the ready queue (a
+ * ring of handles, chapter 3) and the timer heap (timer_heap.h, chapter 5),
+ * whose top is always the nearest deadline. How the loop waits is the
+ * selector's business (selector.h): the loop tells it what each descriptor
+ * is watched for whenever that changes, and asks it in step 3 which ones
+ * are ready. loop_run_once reads as the five numbered steps of one
+ * iteration, the same numbers as in the walkthrough.
  */
 #include "loop.h"
 
@@ -20,6 +24,7 @@
 #include <time.h>
 
 #include "future.h"
+#include "selector.h"
 #include "timer_heap.h"
 #include "todo.h"
 
@@ -49,24 +54,31 @@ struct loop_callback {
 /* Everything the loop knows about one descriptor. */
 struct loop_fd {
 	struct loop_callback reader, writer;
+	bool unref; /* loop_unref_fd: its callbacks are not work for loop_run */
 };
 
 struct loop {
-	struct loop_fd fds[FD_SETSIZE];
-	int max_fd;              /* the highest descriptor ever registered, or -1 */
-	int registered;          /* readers and writers registered now */
+	struct selector *selector;
+	struct loop_fd *fds; /* fds[fd], for fd below fds_capacity */
+	int fds_capacity;
+	int registered;                /* readers and writers registered now */
+	int unreferenced;              /* how many of them are on loop_unref_fd's fds */
+	int watched;                   /* descriptors with a reader or a writer */
+	struct selector_event *events; /* step 3's answer: the ready descriptors */
+	int events_capacity;
 	unsigned long iteration; /* how many times the loop polled */
-	bool stopping;           /* loop_stop was called */
-	bool running;            /* inside loop_run */
+	struct loop_stats stats;
+	bool stopping; /* loop_stop was called */
+	bool running;  /* inside loop_run */
 	struct ready_queue ready;
 	struct timer_heap timers;
 	unsigned long long next_seq; /* stamps timers in scheduling order */
 	struct loop_clock clock;
 	loop_exception_cb *exception_handler;
 	void *exception_handler_arg;
-	bool debug;                   /* loop_set_debug */
-	double slow_callback_seconds; /* debug: warn about callbacks this long */
-	const char *running_label;    /* what the current callback is doing */
+	bool debug;                             /* loop_set_debug */
+	double slow_callback_seconds;           /* debug: warn about callbacks this long */
+	const char *running_label;              /* what the current callback is doing */
 	struct close_callback *close_callbacks; /* called by loop_free */
 	size_t close_count, close_capacity;
 };
@@ -82,11 +94,22 @@ static double monotonic_now(void *self)
 
 struct loop *loop_new(void)
 {
-	/* calloc: every callback NULL, both queues empty. */
+	return loop_new_with_backend(NULL);
+}
+
+struct loop *loop_new_with_backend(const char *name)
+{
+	/* calloc: no descriptor registered, both queues empty. */
 	struct loop *loop = calloc(1, sizeof *loop);
 	if (!loop)
 		return NULL;
-	loop->max_fd = -1;
+	loop->selector = selector_new(name);
+	if (!loop->selector) {
+		int saved = errno;
+		free(loop);
+		errno = saved;
+		return NULL;
+	}
 	loop->clock = (struct loop_clock){ monotonic_now, NULL, NULL };
 	loop->slow_callback_seconds = 0.1;
 	const char *debug = getenv("ASYNCIO_C_DEBUG");
@@ -113,7 +136,30 @@ void loop_free(struct loop *loop)
 	}
 	free(q->handles);
 	timer_heap_clear(&loop->timers);
+	selector_free(loop->selector);
+	free(loop->fds);
+	free(loop->events);
 	free(loop);
+}
+
+const char *loop_backend_name(const struct loop *loop)
+{
+	return selector_name(loop->selector);
+}
+
+void loop_get_stats(const struct loop *loop, struct loop_stats *stats)
+{
+	*stats = loop->stats;
+	stats->iterations = loop->iteration;
+}
+
+void loop_print_stats(const struct loop *loop, FILE *out)
+{
+	struct loop_stats stats;
+	loop_get_stats(loop, &stats);
+	fprintf(out, "loop (%s): %lu iterations, %lu callbacks, %lu timers, max poll wait %.3f s\n",
+	        loop_backend_name(loop), stats.iterations, stats.callbacks, stats.timers,
+	        stats.max_poll_wait);
 }
 
 void loop_set_debug(struct loop *loop, bool enabled)
@@ -143,7 +189,7 @@ int loop_add_close_callback(struct loop *loop, loop_cb *cb, void *arg)
 	if (loop->close_count == loop->close_capacity) {
 		size_t capacity = loop->close_capacity ? loop->close_capacity * 2 : 16;
 		struct close_callback *grown =
-			realloc(loop->close_callbacks, capacity * sizeof *grown);
+		        realloc(loop->close_callbacks, capacity * sizeof *grown);
 		if (!grown)
 			return -ENOMEM;
 		loop->close_callbacks = grown;
@@ -259,56 +305,129 @@ void loop_set_clock(struct loop *loop, const struct loop_clock *clock)
 	loop->clock = clock ? *clock : (struct loop_clock){ monotonic_now, NULL, NULL };
 }
 
-/* Can FD be watched by select() at all? FD_SET on a descriptor of
- * FD_SETSIZE or more would write past the end of the fd_set. */
-static int check_range(int fd)
+/* Can FD be watched at all? Negative numbers never; numbers from the
+ * selector's limit up neither: select() cannot take FD_SETSIZE or more. */
+static int check_range(const struct loop *loop, int fd)
 {
 	if (fd < 0)
 		return -EBADF;
-	if (fd >= FD_SETSIZE)
+	if (fd >= selector_fd_limit(loop->selector))
 		return -ERANGE;
 	return 0;
 }
 
 /* check_range, and FD must be open: better refused here, at the call that
- * made the mistake, than by select() later, in the middle of everyone. */
-static int check_open(int fd)
+ * made the mistake, than by the poll later, in the middle of everyone. */
+static int check_open(const struct loop *loop, int fd)
 {
-	int rc = check_range(fd);
+	int rc = check_range(loop, fd);
 	if (rc == 0 && fcntl(fd, F_GETFD) < 0)
 		rc = -EBADF;
 	return rc;
 }
 
+/* Make the registry cover descriptor FD: double it until it does, the new
+ * entries empty. Returns 0, or -ENOMEM. */
+static int grow_registry(struct loop *loop, int fd)
+{
+	if (fd < loop->fds_capacity)
+		return 0;
+	int capacity = loop->fds_capacity ? loop->fds_capacity : 64;
+	while (capacity <= fd)
+		capacity *= 2;
+	struct loop_fd *fds = realloc(loop->fds, (size_t)capacity * sizeof *fds);
+	if (!fds)
+		return -ENOMEM;
+	memset(fds + loop->fds_capacity, 0, (size_t)(capacity - loop->fds_capacity) * sizeof *fds);
+	loop->fds = fds;
+	loop->fds_capacity = capacity;
+	return 0;
+}
+
+/* What FD is watched for: the callbacks it has, as a selector mask. */
+static int watch_mask(const struct loop *loop, int fd)
+{
+	if (fd >= loop->fds_capacity)
+		return 0;
+	return (loop->fds[fd].reader.cb ? SELECTOR_READ : 0) |
+	       (loop->fds[fd].writer.cb ? SELECTOR_WRITE : 0);
+}
+
+/* Step 3 writes one event per watched descriptor at most: keep room for
+ * as many as are watched, so that one poll can report them all. */
+static int reserve_events(struct loop *loop, int count)
+{
+	if (count <= loop->events_capacity)
+		return 0;
+	int capacity = loop->events_capacity ? loop->events_capacity * 2 : 64;
+	while (capacity < count)
+		capacity *= 2;
+	struct selector_event *events = realloc(loop->events, (size_t)capacity * sizeof *events);
+	if (!events)
+		return -ENOMEM;
+	loop->events = events;
+	loop->events_capacity = capacity;
+	return 0;
+}
+
+/* Tell the selector that FD, watched for OLD, is now watched for what its
+ * callbacks say, and count the watched descriptors. */
+static int update_selector(struct loop *loop, int fd, int old)
+{
+	int now = watch_mask(loop, fd);
+	int rc = selector_modify(loop->selector, fd, old, now);
+	if (rc == 0)
+		loop->watched += (now != 0) - (old != 0);
+	return rc;
+}
+
 static int add_callback(struct loop *loop, int fd, bool writer, loop_cb *cb, void *arg)
 {
-	int rc = check_open(fd);
+	int rc = check_open(loop, fd);
 	if (rc < 0)
 		return rc;
 	if (!cb)
 		return -EINVAL;
+	if (grow_registry(loop, fd) < 0 || reserve_events(loop, loop->watched + 1) < 0)
+		return -ENOMEM;
 	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
-	if (!slot->cb)
-		loop->registered++;
+	struct loop_callback before = *slot;
+	int old = watch_mask(loop, fd);
 	/* Stamped with the current iteration: the dispatch rule keeps it
-	 * waiting until the next select() has looked at FD. */
+	 * waiting until the next poll has looked at FD. */
 	*slot = (struct loop_callback){ cb, arg, loop->iteration };
-	if (fd > loop->max_fd)
-		loop->max_fd = fd;
+	rc = update_selector(loop, fd, old);
+	if (rc < 0) {
+		*slot = before; /* the selector refused: as if never asked */
+		return rc;
+	}
+	if (!before.cb) {
+		loop->registered++;
+		loop->unreferenced += loop->fds[fd].unref;
+	}
 	return 0;
 }
 
 static int remove_callback(struct loop *loop, int fd, bool writer)
 {
-	int rc = check_range(fd);
+	int rc = check_range(loop, fd);
 	if (rc < 0)
 		return rc;
+	if (fd >= loop->fds_capacity)
+		return 0;
 	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
-	bool was_registered = slot->cb != NULL;
-	if (was_registered)
-		loop->registered--;
+	if (!slot->cb)
+		return 0;
+	int old = watch_mask(loop, fd);
 	*slot = (struct loop_callback){ NULL, NULL, 0 };
-	return was_registered;
+	loop->registered--;
+	loop->unreferenced -= loop->fds[fd].unref;
+	if (watch_mask(loop, fd) == 0)
+		loop->fds[fd].unref = false; /* the mark ends with the last callback */
+	/* Removing cannot fail for want of memory; a selector error here
+	 * (the descriptor is gone already) leaves nothing to undo. */
+	update_selector(loop, fd, old);
+	return 1;
 }
 
 int loop_add_reader(struct loop *loop, int fd, loop_cb *cb, void *arg)
@@ -319,6 +438,22 @@ int loop_add_reader(struct loop *loop, int fd, loop_cb *cb, void *arg)
 int loop_remove_reader(struct loop *loop, int fd)
 {
 	return remove_callback(loop, fd, false);
+}
+
+int loop_unref_fd(struct loop *loop, int fd)
+{
+	int rc = check_range(loop, fd);
+	if (rc < 0)
+		return rc;
+	int mask = watch_mask(loop, fd);
+	if (mask == 0)
+		return -ENOENT;
+	if (!loop->fds[fd].unref) {
+		loop->fds[fd].unref = true;
+		loop->unreferenced +=
+		        (mask & SELECTOR_READ ? 1 : 0) + (mask & SELECTOR_WRITE ? 1 : 0);
+	}
+	return 0;
 }
 
 int loop_add_writer(struct loop *loop, int fd, loop_cb *cb, void *arg)
@@ -352,30 +487,6 @@ static long poll_timeout_us(struct loop *loop, double now)
 	double us = wait * 1e6;
 	long whole = (long)us;
 	return (double)whole < us ? whole + 1 : whole;
-}
-
-/*
- * Step 3, poll, begins here. select() reads the descriptors to watch from two
- * bitmaps and overwrites them with the ready ones, so they are built afresh
- * from the registry in every iteration. Returns the nfds argument of
- * select(): the highest descriptor in either set plus one, or 0.
- */
-static int build_fd_sets(const struct loop *loop, fd_set *readable, fd_set *writable)
-{
-	FD_ZERO(readable);
-	FD_ZERO(writable);
-	int nfds = 0;
-	for (int fd = 0; fd <= loop->max_fd; fd++) {
-		if (loop->fds[fd].reader.cb) {
-			FD_SET(fd, readable);
-			nfds = fd + 1;
-		}
-		if (loop->fds[fd].writer.cb) {
-			FD_SET(fd, writable);
-			nfds = fd + 1;
-		}
-	}
-	return nfds;
 }
 
 /*
@@ -425,27 +536,51 @@ static void call(struct loop *loop, loop_cb *cb, void *arg, const char *name)
 	loop->running_label = NULL;
 }
 
+/* The selector reports ready descriptors in its own order (epoll: in the
+ * order they became ready); sorting them keeps the dispatch rule's order,
+ * ascending descriptors, on every backend. */
+static int by_descriptor(const void *a, const void *b)
+{
+	int fa = ((const struct selector_event *)a)->fd;
+	int fb = ((const struct selector_event *)b)->fd;
+	return (fa > fb) - (fa < fb);
+}
+
+/* Call FD's reader (or writer) if it is registered now and was already
+ * registered when the poll began. The registry is read here, just before
+ * the call, never remembered from before: any callback may have removed
+ * or replaced any other, or grown the registry to a new place in memory. */
+static bool call_registered(struct loop *loop, int fd, bool writer)
+{
+	if (fd >= loop->fds_capacity)
+		return false;
+	struct loop_callback c = writer ? loop->fds[fd].writer : loop->fds[fd].reader;
+	if (!c.cb || c.since >= loop->iteration)
+		return false;
+	call(loop, c.cb, c.arg, writer ? "a writer callback" : "a reader callback");
+	return true;
+}
+
 /*
  * Step 5 begins here: call the reader of every readable descriptor and the
- * writer of every writable one, in ascending order. The registry is read
- * again just before each call, never remembered from before: any callback
- * may have removed or replaced any other (the dispatch rule in loop.h).
- * Returns how many callbacks were called.
+ * writer of every writable one, in ascending order, for the COUNT events
+ * the poll found (the dispatch rule in loop.h). Returns how many
+ * callbacks were called.
  */
-static int dispatch(struct loop *loop, const fd_set *readable, const fd_set *writable)
+static int dispatch(struct loop *loop, int count)
 {
+	if (count > 1)
+		qsort(loop->events, (size_t)count, sizeof *loop->events, by_descriptor);
 	int called = 0;
-	for (int fd = 0; fd <= loop->max_fd; fd++) {
-		struct loop_callback *reader = &loop->fds[fd].reader;
-		if (FD_ISSET(fd, readable) && reader->cb && reader->since < loop->iteration) {
-			call(loop, reader->cb, reader->arg, "a reader callback");
+	for (int i = 0; i < count; i++) {
+		/* Indexed afresh each time: a callback that registers a
+		 * descriptor may move the events array (reserve_events). */
+		if ((loop->events[i].mask & SELECTOR_READ) &&
+		    call_registered(loop, loop->events[i].fd, false))
 			called++;
-		}
-		struct loop_callback *writer = &loop->fds[fd].writer;
-		if (FD_ISSET(fd, writable) && writer->cb && writer->since < loop->iteration) {
-			call(loop, writer->cb, writer->arg, "a writer callback");
+		if ((loop->events[i].mask & SELECTOR_WRITE) &&
+		    call_registered(loop, loop->events[i].fd, true))
 			called++;
-		}
 	}
 	return called;
 }
@@ -455,9 +590,10 @@ static int dispatch(struct loop *loop, const fd_set *readable, const fd_set *wri
  * snapshot, oldest first, skipping the cancelled ones. Whatever they
  * schedule joins the queue behind them, for the next iteration: a
  * callback that keeps rescheduling itself cannot starve the sockets,
- * because the loop polls between its turns. Returns how many ran.
+ * because the loop polls between its turns. The handles from FIRST_TIMER
+ * on are the timers step 4 moved, for the statistics. Returns how many ran.
  */
-static int run_ready(struct loop *loop, size_t count)
+static int run_ready(struct loop *loop, size_t count, size_t first_timer)
 {
 	struct ready_queue *q = &loop->ready;
 	int ran = 0;
@@ -470,6 +606,8 @@ static int run_ready(struct loop *loop, size_t count)
 			call(loop, handle->cb, handle->arg, handle->name);
 			handle->state = HANDLE_DONE;
 			ran++;
+			if (i >= first_timer)
+				loop->stats.timers++;
 		}
 		handle_free(handle); /* the loop's reference */
 	}
@@ -479,45 +617,35 @@ static int run_ready(struct loop *loop, size_t count)
 /* Is anything left to wait for? */
 static bool has_work(struct loop *loop)
 {
-	return loop->ready.count > 0 || loop->registered > 0 ||
+	return loop->ready.count > 0 || loop->registered > loop->unreferenced ||
 	       timer_heap_first(&loop->timers) != NULL;
 }
 
-/* Did the poll find any descriptor ready? */
-static bool any_ready(const struct loop *loop, const fd_set *readable, const fd_set *writable)
-{
-	for (int fd = 0; fd <= loop->max_fd; fd++)
-		if (FD_ISSET(fd, readable) || FD_ISSET(fd, writable))
-			return true;
-	return false;
-}
-
 /* Step 3: wait until a descriptor is ready or TIMEOUT_US (-1: no limit)
- * has passed, with the sets of descriptors to watch; on return they hold
- * the ready ones. Returns 0 or a negative errno. */
-static int poll_descriptors(struct loop *loop, long timeout_us, fd_set *readable,
-                            fd_set *writable)
+ * has passed. The ready descriptors land in loop->events. Returns how
+ * many, or a negative errno (a signal that cuts the wait short is not an
+ * error: the selector reports nothing ready). */
+static int poll_descriptors(struct loop *loop, long timeout_us)
 {
-	int nfds = build_fd_sets(loop, readable, writable);
 	/* Nothing to watch and no wait: skip the system call altogether. A
 	 * loop that only runs callbacks then costs no trip to the kernel. */
-	if (nfds == 0 && timeout_us == 0)
+	if (loop->watched == 0 && timeout_us == 0)
 		return 0;
-	struct timeval tv = { (time_t)(timeout_us / 1000000), (suseconds_t)(timeout_us % 1000000) };
-	int ready = select(nfds, readable, writable, NULL, timeout_us < 0 ? NULL : &tv);
-	if (ready < 0) {
-		if (errno != EINTR)
-			return -errno;
-		/* A signal cut the wait short; the sets now mean nothing. */
-		FD_ZERO(readable);
-		FD_ZERO(writable);
-	}
-	return 0;
+	if (reserve_events(loop, 1) < 0)
+		return -ENOMEM;
+	return selector_wait(loop->selector, timeout_us, loop->events, loop->events_capacity);
+}
+
+/* Debug statistics: remember the longest poll. */
+static void note_poll_wait(struct loop *loop, double seconds)
+{
+	if (seconds > loop->stats.max_poll_wait)
+		loop->stats.max_poll_wait = seconds;
 }
 
 int loop_run_once(struct loop *loop)
 {
-	/* Nothing registered, ready or timed: select() would sleep forever,
+	/* Nothing registered, ready or timed: the poll would sleep forever,
 	 * so return at once. */
 	if (!has_work(loop))
 		return 0;
@@ -528,25 +656,27 @@ int loop_run_once(struct loop *loop)
 
 	/* 2. Timeout: zero when callbacks are ready; else until the nearest
 	 *    deadline, the top of the heap; else no limit. */
-	long timeout_us = poll_timeout_us(loop, loop_time(loop));
+	double now = loop_time(loop);
+	long timeout_us = poll_timeout_us(loop, now);
 
-	/* 3. Poll: the only place where the program sleeps. A virtual clock
-	 *    does not sleep: the loop only looks, and when nothing is ready
-	 *    the clock jumps to the deadline. I/O callbacks registered from
-	 *    here on belong to the next iteration. */
-	fd_set readable, writable;
+	/* 3. Poll: the only place where the program sleeps, in the selector.
+	 *    A virtual clock does not sleep: the loop only looks, and when
+	 *    nothing is ready the clock jumps to the deadline. I/O callbacks
+	 *    registered from here on belong to the next iteration. */
 	bool virtual_sleep = loop->clock.sleep_until && timeout_us > 0;
 	loop->iteration++;
-	int rc = poll_descriptors(loop, virtual_sleep ? 0 : timeout_us, &readable, &writable);
-	if (rc < 0)
-		return rc;
-	if (virtual_sleep && !any_ready(loop, &readable, &writable))
+	int ready = poll_descriptors(loop, virtual_sleep ? 0 : timeout_us);
+	if (ready < 0)
+		return ready;
+	if (virtual_sleep && ready == 0)
 		loop->clock.sleep_until(loop->clock.self, timer_heap_first(&loop->timers)->when);
+	double polled = loop_time(loop);
+	note_poll_wait(loop, polled - now);
 
-	/* 4. Due timers: read the clock again and move every timer that is
-	 *    due to the ready queue. The ready snapshot is fixed here: the
-	 *    handles this iteration will run. */
-	int moved = move_due_timers(loop, loop_time(loop));
+	/* 4. Due timers: move every timer that is due by the clock read just
+	 *    after the poll to the ready queue. The ready snapshot is fixed
+	 *    here: the handles this iteration will run. */
+	int moved = move_due_timers(loop, polled);
 	if (moved < 0)
 		return moved;
 	size_t ready_now = loop->ready.count;
@@ -554,8 +684,10 @@ int loop_run_once(struct loop *loop)
 	/* 5. Run: the I/O callbacks of the ready descriptors, if they are
 	 *    still registered, then the ready snapshot. What they schedule
 	 *    waits for the next iteration. */
-	int called = dispatch(loop, &readable, &writable);
-	return called + run_ready(loop, ready_now);
+	int called = dispatch(loop, ready);
+	called += run_ready(loop, ready_now, ready_now - (size_t)moved);
+	loop->stats.callbacks += (unsigned long)called;
+	return called;
 }
 
 int loop_run(struct loop *loop)

@@ -1,17 +1,25 @@
 /*
- * loop.h - an event loop on select(), with timers: call a function when a
- * socket is ready, soon, after a delay, or at a given time.
+ * loop.h - an event loop on a selector of your choice (select, poll or
+ * epoll), with timers: call a function when a socket is ready, soon, after
+ * a delay, or at a given time.
  *
- * Mirrors: asyncio's SelectorEventLoop with selectors.SelectSelector, now
- * with loop.call_soon, loop.call_later and loop.call_at returning handles
- * (handle.h), and the timer heap of BaseEventLoop._run_once.
+ * Mirrors: asyncio's SelectorEventLoop, whose selectors module picks
+ * EpollSelector on Linux (selectors.DefaultSelector), with loop.call_soon,
+ * loop.call_later and loop.call_at returning handles (handle.h), and the
+ * timer heap of BaseEventLoop._run_once.
  *
  * Interface:
  *   loop_new, loop_free       create and destroy a loop
+ *   loop_new_with_backend     the same, on the selector named "select",
+ *                             "poll" or "epoll"               (selectors.*Selector)
+ *   loop_backend_name         which selector the loop polls with
+ *   loop_get_stats / loop_print_stats
+ *                             what the loop has done so far, for debug mode
  *   loop_add_reader           call CB(ARG) when FD is readable    (add_reader)
  *   loop_remove_reader        stop watching FD for reading        (remove_reader)
  *   loop_add_writer           call CB(ARG) when FD is writable    (add_writer)
  *   loop_remove_writer        stop watching FD for writing        (remove_writer)
+ *   loop_unref_fd             FD's callbacks do not keep loop_run going
  *   loop_call_soon            call CB(ARG) in the next iteration  (call_soon)
  *   loop_call_later           call CB(ARG) in DELAY seconds       (call_later)
  *   loop_call_at              call CB(ARG) when loop_time() is WHEN (call_at)
@@ -33,11 +41,12 @@
  *                             call CB(ARG) when the loop is freed
  *
  * The dispatch rule. In one iteration the loop calls the I/O callbacks
- * that were registered when select() began and that are still registered
+ * that were registered when the poll began and that are still registered
  * at the moment of the call, then the handles that were ready when the
  * due timers had been moved (the ready snapshot). Whatever those callbacks
  * schedule, a call_soon or a timer already due included, waits for the
- * next iteration. Ready descriptors are served in ascending order, the
+ * next iteration. Ready descriptors are served in ascending order (the
+ * loop sorts what the selector reports: epoll keeps no order), the
  * reader of a descriptor before its writer. Simplification: asyncio puts
  * I/O callbacks in the ready queue too, and promises no order among them.
  *
@@ -49,7 +58,7 @@
 #define LOOP_H
 
 #include <stdbool.h>
-#include <sys/select.h>
+#include <stdio.h>
 
 #include "handle.h" /* loop_cb, the type of every callback: void cb(void *arg) */
 
@@ -59,9 +68,42 @@ typedef void loop_exception_cb(const char *message, void *arg);
 struct loop;
 struct future;
 
-/* loop_new: a loop with nothing registered, or NULL when out of memory.
- * The caller frees it with loop_free, once loop_run has returned. */
+/* loop_new: a loop with nothing registered, on the default selector
+ * (epoll on Linux), or NULL when out of memory or when the selector
+ * cannot be created (errno says why). The caller frees it with loop_free,
+ * once loop_run has returned. */
 struct loop *loop_new(void);
+
+/*
+ * loop_new_with_backend: the same, polling with the selector called NAME:
+ * "select", "poll" or "epoll" (selector.h; NULL means the default). NULL
+ * with errno EINVAL when no selector has that name, ENOMEM when out of
+ * memory, or the error of the system call that creates the selector.
+ */
+struct loop *loop_new_with_backend(const char *name);
+
+/* loop_backend_name: the name of the selector LOOP polls with. */
+const char *loop_backend_name(const struct loop *loop);
+
+/*
+ * What a loop has done since it was created, for debug mode and for the
+ * curious: ITERATIONS (polls), CALLBACKS (every callback called: I/O,
+ * call_soon and timers), TIMERS (timers whose callback was called) and
+ * MAX_POLL_WAIT, the longest time one poll (step 3) took, in seconds, on
+ * loop_time()'s clock: a virtual clock's jumps count, so tests can check it.
+ */
+struct loop_stats {
+	unsigned long iterations, callbacks, timers;
+	double max_poll_wait;
+};
+
+/* loop_get_stats: copy LOOP's statistics into *STATS. */
+void loop_get_stats(const struct loop *loop, struct loop_stats *stats);
+
+/* loop_print_stats: one line of them on OUT, with the selector's name:
+ * "loop (epoll): 12 iterations, 30 callbacks, 2 timers, max poll wait
+ * 0.100 s". The download program prints it at exit in debug mode. */
+void loop_print_stats(const struct loop *loop, FILE *out);
 
 /* loop_free: release the loop. It first calls the close callbacks still
  * registered, newest first, then frees. It closes no descriptor: they
@@ -91,9 +133,12 @@ void loop_remove_close_callback(struct loop *loop, loop_cb *cb, void *arg);
  * loop_add_reader: from the next iteration on, call CB(ARG) whenever FD is
  * readable (data has arrived, or the peer closed: read() will not block).
  * Replaces FD's previous reader, if any. FD stays the caller's: close it
- * only after removing its callbacks, or select() fails with EBADF.
+ * only after removing its callbacks, or the select and poll selectors fail
+ * with EBADF (epoll forgets a closed descriptor silently).
  * Returns 0; -EBADF when FD is negative or not open; -ERANGE when FD is
- * FD_SETSIZE or more, which select() cannot watch; -EINVAL when CB is NULL.
+ * FD_SETSIZE or more on the select selector, which cannot watch it;
+ * -EINVAL when CB is NULL; -ENOMEM; or the selector's error (epoll: -EPERM
+ * for a regular file, which is always ready and cannot be watched).
  */
 int loop_add_reader(struct loop *loop, int fd, loop_cb *cb, void *arg);
 
@@ -106,6 +151,17 @@ int loop_remove_reader(struct loop *loop, int fd);
  * (send() will take at least one byte; a connect() in progress is over). */
 int loop_add_writer(struct loop *loop, int fd, loop_cb *cb, void *arg);
 int loop_remove_writer(struct loop *loop, int fd);
+
+/*
+ * loop_unref_fd: FD's reader and writer stop counting as work: loop_run
+ * may return while they are registered, as long as nothing else is left
+ * (libuv: uv_unref). For descriptors that wait for what may never come,
+ * such as the self-pipe of signals.c: a program that handles Ctrl-C must
+ * still end when its work is done. The mark lasts until FD has neither a
+ * reader nor a writer. Returns 0; -ENOENT when FD has no callback; -EBADF
+ * or -ERANGE as loop_remove_reader.
+ */
+int loop_unref_fd(struct loop *loop, int fd);
 
 /*
  * loop_call_soon: call CB(ARG) from the loop, in the next iteration, after
@@ -127,7 +183,7 @@ struct handle *loop_call_soon_named(struct loop *loop, loop_cb *cb, void *arg, c
  * less means "as soon as the next iteration looks at the timers"; among
  * timers already due, the earlier deadline still goes first.
  */
-#define loop_call_later(loop, delay, cb, arg) \
+#define loop_call_later(loop, delay, cb, arg)                                                      \
 	loop_call_later_named((loop), (delay), (cb), (arg), #cb)
 struct handle *loop_call_later_named(struct loop *loop, double delay, loop_cb *cb, void *arg,
                                      const char *name);
@@ -166,7 +222,7 @@ double loop_time(const struct loop *loop);
  * would sleep until a deadline, it calls sleep_until(SELF, WHEN) instead
  * if that is set: a virtual clock jumps there and returns at once (see
  * virtual_clock.h), which is how tests run in virtual time. Then the loop
- * looks at its descriptors without waiting, and blocks in select() only
+ * looks at its descriptors without waiting, and blocks in the poll only
  * when no timer at all is left to jump to.
  */
 struct loop_clock {
@@ -196,17 +252,19 @@ void loop_set_running_label(struct loop *loop, const char *label);
 /*
  * loop_run_once: one iteration, in the five steps of loop.c: drop the
  * cancelled timers when they are more than half the heap; compute how long
- * to wait; poll (select() until a descriptor is ready or the nearest timer
- * is due); move the due timers to the ready queue; run the I/O callbacks,
- * then the ready snapshot. Returns how many callbacks it called (0 at once
- * when there is nothing at all to wait for), or a negative errno when
- * select() failed (-EBADF: a registered descriptor was closed).
+ * to wait; poll (the selector waits until a descriptor is ready or the
+ * nearest timer is due); move the due timers to the ready queue; run the
+ * I/O callbacks, then the ready snapshot. Returns how many callbacks it
+ * called (0 at once when there is nothing at all to wait for), or a
+ * negative errno when the poll failed (-EBADF: a registered descriptor was
+ * closed, which the select and poll selectors notice).
  */
 int loop_run_once(struct loop *loop);
 
 /*
  * loop_run: iterate until loop_stop is called, or until no callback is
- * ready, no timer is waiting and no descriptor has a reader or a writer.
+ * ready, no timer is waiting and no descriptor has a reader or a writer
+ * (descriptors marked with loop_unref_fd do not count).
  * Returns 0, or the negative errno of a failed iteration, which ends the
  * run.
  */

@@ -1,6 +1,11 @@
 /*
  * outfile.c - write a download so that it appears whole or not at all.
  * See outfile.h.
+ *
+ * The open files are also kept in a list, so that a program told to exit
+ * at once (a second SIGINT) can still remove every temporary file: the
+ * counterpart of the cleanup a Python program registers with atexit.
+ * One list for the process: the files of every loop and every task.
  */
 #include "outfile.h"
 
@@ -9,6 +14,28 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static struct outfile *open_files;
+
+static void remember(struct outfile *file)
+{
+	file->prev = NULL;
+	file->next = open_files;
+	if (open_files)
+		open_files->prev = file;
+	open_files = file;
+}
+
+static void forget(struct outfile *file)
+{
+	if (file->prev)
+		file->prev->next = file->next;
+	else
+		open_files = file->next;
+	if (file->next)
+		file->next->prev = file->prev;
+	file->prev = file->next = NULL;
+}
 
 int outfile_open(struct outfile *file, const char *dir, const char *name)
 {
@@ -23,6 +50,7 @@ int outfile_open(struct outfile *file, const char *dir, const char *name)
 	if (fd < 0)
 		return -errno;
 	file->fd = fd;
+	remember(file);
 	return 0;
 }
 
@@ -51,6 +79,7 @@ static int give_usual_mode(int fd)
 
 int outfile_commit(struct outfile *file)
 {
+	forget(file);
 	int rc = give_usual_mode(file->fd);
 	/* close() can report a failed delayed write, so its result counts. */
 	if (close(file->fd) < 0 && rc == 0)
@@ -67,7 +96,16 @@ void outfile_discard(struct outfile *file)
 {
 	if (file->fd < 0)
 		return;
+	forget(file);
 	close(file->fd);
 	unlink(file->temp_path);
 	file->fd = -1;
+}
+
+int outfile_discard_all(void)
+{
+	int count = 0;
+	for (struct outfile *file = open_files; file; file = file->next)
+		count += unlink(file->temp_path) == 0;
+	return count;
 }

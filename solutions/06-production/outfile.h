@@ -11,6 +11,8 @@
  *   outfile_write    append bytes (all of them, or an error)
  *   outfile_commit   rename the temporary file to DIR/NAME
  *   outfile_discard  remove the temporary file
+ *   outfile_discard_all  remove every temporary file still open, at once
+ *                        (a second Ctrl-C, which cannot wait for the tasks)
  */
 #ifndef OUTFILE_H
 #define OUTFILE_H
@@ -22,6 +24,7 @@ struct outfile {
 	int fd; /* -1 when no file is open */
 	char temp_path[PATH_MAX];
 	char final_path[PATH_MAX];
+	struct outfile *prev, *next; /* the open ones, for outfile_discard_all */
 };
 
 /* Returns 0, or a negative errno (-ENOENT when DIR does not exist, ...). */
@@ -36,5 +39,11 @@ int outfile_commit(struct outfile *file);
 
 /* Close and remove the temporary file, if one is open. Safe to call twice. */
 void outfile_discard(struct outfile *file);
+
+/* Remove the temporary file of every outfile still open, without closing
+ * anything: for a program about to exit at once. Returns how many. Not
+ * from a signal handler (it is not async-signal-safe): from a loop
+ * callback, such as one of loop_add_signal_handler. */
+int outfile_discard_all(void);
 
 #endif

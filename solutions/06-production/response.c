@@ -176,3 +176,9 @@ int response_eof(struct response_parser *p)
 	return fail(p, "truncated body: got %lld of %lld bytes", p->body_bytes,
 	            p->head.content_length);
 }
+
+bool response_reusable(const struct response_parser *p)
+{
+	return p->state == RESPONSE_DONE && p->kind != HTTP_BODY_UNTIL_CLOSE &&
+	       p->head.keep_alive;
+}

@@ -13,6 +13,7 @@
  *   response_init  a parser waiting for the first byte of a response
  *   response_feed  take the next bytes; get back the body bytes among them
  *   response_eof   the connection closed: is the response complete?
+ *   response_reusable  may the connection carry the next request?
  *
  * The parser moves through its states in one direction only:
  *   RESPONSE_HEAD -> RESPONSE_BODY -> RESPONSE_DONE, or RESPONSE_FAILED.
@@ -22,6 +23,7 @@
 #ifndef RESPONSE_H
 #define RESPONSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -69,5 +71,16 @@ ssize_t response_feed(struct response_parser *p, char *buf, size_t len);
  * "truncated body: got 1000 of 4000 bytes", ...
  */
 int response_eof(struct response_parser *p);
+
+/*
+ * response_reusable: true when the response is complete and its connection
+ * may carry another request (keep-alive): the body's end was known from
+ * its framing (Content-Length, chunked, or no body at all), not from the
+ * close, and the server did not say "Connection: close". Simplification:
+ * bytes that arrived after the end of the response are dropped, so a
+ * server that pipelined would be misread; this client never pipelines,
+ * and a server does not answer what it was not asked.
+ */
+bool response_reusable(const struct response_parser *p);
 
 #endif

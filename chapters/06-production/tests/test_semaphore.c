@@ -1,0 +1,167 @@
+/*
+ * test_semaphore.c - asyncio.Semaphore from futures: free slots are taken
+ * at once, waiters are served first in, first out, a cancelled waiter
+ * gives up its place, and a slot handed to a task that was cancelled
+ * before it could run is not lost.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "future.h"
+#include "loop.h"
+#include "semaphore.h"
+#include "task.h"
+#include "testkit.h"
+
+TestSuite(semaphore, .timeout = 10);
+
+static struct future *acquire(struct semaphore *sem)
+{
+	struct future *f = semaphore_acquire(sem);
+	cr_assert(f != NULL, "semaphore_acquire returns a future");
+	const struct future_error *error = future_done(f) ? future_exception(f) : NULL;
+	cr_assert(error == NULL || error->code != -ENOSYS, "%s", error ? error->message : "");
+	return f;
+}
+
+static void release(struct semaphore *sem)
+{
+	int rc = semaphore_release(sem);
+	REQUIRE_IMPLEMENTED(rc, "semaphore_release");
+	cr_assert_eq(rc, 0, "semaphore_release: %s", strerror(-rc));
+}
+
+Test(semaphore, free_slots_are_taken_at_once)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 2);
+	struct future *a = acquire(sem), *b = acquire(sem), *c = acquire(sem);
+	cr_assert(semaphore_took(a) && semaphore_took(b), "two slots: the first two acquires "
+	                                                  "finish at once");
+	cr_assert(!future_done(c), "the third waits: no slot is free");
+	cr_assert_eq(semaphore_value(sem), 0, "no slot is left");
+	cr_assert_eq(semaphore_waiting(sem), 1, "one waiter");
+	future_free(a);
+	future_free(b);
+	future_free(c);
+	semaphore_free(sem);
+	loop_free(loop);
+}
+
+Test(semaphore, release_wakes_the_oldest_waiter_first)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	struct future *holder = acquire(sem);
+	struct future *first = acquire(sem), *second = acquire(sem);
+	release(sem);
+	cr_assert(semaphore_took(first), "the slot goes to the oldest waiter");
+	cr_assert(!future_done(second), "the younger one still waits");
+	cr_assert_eq(semaphore_value(sem), 0, "handed over: the counter did not move");
+	struct future *late = acquire(sem);
+	cr_assert(!future_done(late), "a newcomer queues behind the waiters, even right after a "
+	                              "release");
+	release(sem);
+	cr_assert(semaphore_took(second), "then the next one in line");
+	cr_assert(!future_done(late), "and the newcomer after it");
+	release(sem);
+	release(sem);
+	cr_assert_eq(semaphore_value(sem), 1, "all given back");
+	future_free(holder);
+	future_free(first);
+	future_free(second);
+	future_free(late);
+	semaphore_free(sem);
+	loop_free(loop);
+}
+
+Test(semaphore, a_cancelled_waiter_gives_up_its_place)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	struct future *holder = acquire(sem);
+	struct future *quitter = acquire(sem), *patient = acquire(sem);
+	cr_assert(future_cancel(quitter, "changed its mind"), "a waiting acquire can be cancelled");
+	cr_assert_eq(semaphore_waiting(sem), 1, "the cancelled waiter no longer counts");
+	release(sem);
+	cr_assert(semaphore_took(patient), "the slot skips the cancelled waiter");
+	cr_assert(!semaphore_took(quitter), "the cancelled waiter got nothing");
+	future_free(holder);
+	future_free(quitter);
+	future_free(patient);
+	semaphore_free(sem);
+	loop_free(loop);
+}
+
+Test(semaphore, releasing_more_than_taken_is_an_error)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	int rc = semaphore_release(sem);
+	REQUIRE_IMPLEMENTED(rc, "semaphore_release");
+	cr_assert_eq(rc, -EOVERFLOW, "BoundedSemaphore: a release without an acquire is refused");
+	cr_assert_eq(semaphore_value(sem), 1, "the counter stays at its limit");
+	semaphore_free(sem);
+	loop_free(loop);
+}
+
+Test(semaphore, freeing_it_cancels_the_waiters)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	struct future *holder = acquire(sem), *waiter = acquire(sem);
+	semaphore_free(sem);
+	cr_assert(future_cancelled(waiter), "a waiter of a freed semaphore is cancelled");
+	future_free(holder);
+	future_free(waiter);
+	loop_free(loop);
+}
+
+/* A coroutine that takes a slot the asyncio way, keeping its own
+ * reference to the acquire future, and gives it back however it ends. */
+struct user {
+	int resume_point;
+	struct semaphore *sem;
+	struct future *acquiring;
+	bool gave_back;
+};
+
+static int user_step(struct task *task, void *frame)
+{
+	struct user *u = frame;
+	void *unused;
+	CORO_BEGIN(u);
+	u->acquiring = semaphore_acquire(u->sem);
+	CORO_AWAIT(task, u, future_retain(u->acquiring));
+	if (semaphore_took(u->acquiring)) {
+		/* Even when task_outcome says -ECANCELED: the slot is ours. */
+		semaphore_release(u->sem);
+		u->gave_back = true;
+	}
+	if (task_outcome(task, &unused) == -ECANCELED)
+		return task_raise(task, -ECANCELED, NULL);
+	CORO_END(task, u);
+}
+
+Test(semaphore, a_slot_handed_to_a_cancelled_task_is_given_back)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	struct future *holder = acquire(sem);
+	struct user u = { .sem = sem };
+	struct future *task = task_create(loop, "user", user_step, &u, NULL);
+	loop_run_once(loop); /* the task starts and waits for the slot */
+	cr_assert(u.acquiring && !future_done(u.acquiring), "the task waits for the slot");
+	release(sem); /* handed over: the acquire future is finished ... */
+	task_cancel(task, "too late"); /* ... but the task is cancelled before it runs */
+	cr_assert_eq(loop_run_until_complete(loop, task), 0, "the task ends");
+	cr_assert(future_cancelled(task), "the task ends CANCELLED");
+	cr_assert(u.gave_back, "it saw that the slot was its own, and gave it back");
+	cr_assert_eq(semaphore_value(sem), 1, "no slot is lost");
+	future_free(u.acquiring);
+	future_free(task);
+	future_free(holder);
+	semaphore_free(sem);
+	loop_free(loop);
+}
