@@ -158,7 +158,10 @@ int http_parse_head(const char *head, size_t len, struct http_response *out, con
 	if (!eol || eol + 1 >= end || eol[1] != '\n' ||
 	    http_parse_status_line(line, (size_t)(eol - line), out) < 0)
 		return malformed(why, "bad status line");
+	int headers = 0;
 	for (line = eol + 2; line < end && *line != '\r'; line = eol + 2) {
+		if (++headers > HTTP_HEADERS_MAX)
+			return malformed(why, "more than " HTTP_HEADERS_MAX_TEXT " headers");
 		eol = memchr(line, '\r', (size_t)(end - line));
 		if (!eol || eol + 1 >= end || eol[1] != '\n')
 			return malformed(why, "header line not ended by CRLF");
@@ -166,6 +169,9 @@ int http_parse_head(const char *head, size_t len, struct http_response *out, con
 		if (rc < 0)
 			return rc;
 	}
+	/* RFC 9112 (section 6.3) lets chunked win, but calls such an answer a
+	 * likely attack (request smuggling, response splitting) that "ought to
+	 * be handled as an error": a downloader has no reason to guess. */
 	if (out->chunked && out->content_length >= 0)
 		return malformed(why, "both Content-Length and chunked encoding");
 	return 0;

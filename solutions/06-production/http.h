@@ -25,6 +25,9 @@
 /* A head larger than this is refused: a server must not make us buffer forever. */
 #define HTTP_HEAD_MAX   (64 * 1024)
 #define HTTP_REASON_MAX 64
+/* More headers than this are refused, as http.client does. */
+#define HTTP_HEADERS_MAX      100
+#define HTTP_HEADERS_MAX_TEXT "100"
 
 struct http_response {
 	int status;                   /* 100..599 */
@@ -69,7 +72,10 @@ int http_parse_status_line(const char *line, size_t len, struct http_response *o
 /*
  * http_parse_head: parse a whole head of LEN bytes (as measured by
  * http_find_head_end) into OUT. Header names are case-insensitive.
- * Returns 0, or -EPROTO with *WHY set to a static phrase naming the problem.
+ * Returns 0, or -EPROTO with *WHY set to a static phrase naming the problem:
+ * among others, more than HTTP_HEADERS_MAX headers, a Content-Length that
+ * is not a decimal number within long long, or Content-Length together
+ * with chunked encoding (refused, see http.c).
  */
 int http_parse_head(const char *head, size_t len, struct http_response *out, const char **why);
 

@@ -467,6 +467,11 @@ int main(int argc, char **argv)
 	struct command_line cl;
 	int rc = parse_command_line(argc, argv, &cl);
 	if (rc == 0) {
+		/* As Python does at start-up: a file that outgrows the size limit
+		 * (ulimit -f) then fails its write() with EFBIG, which is reported
+		 * and cleaned up, instead of SIGXFSZ killing us beside a
+		 * half-written file. */
+		signal(SIGXFSZ, SIG_IGN);
 		make_room_for_connections(&cl);
 		struct program p;
 		rc = program_start(&p, &cl);

@@ -6,8 +6,13 @@
  * A download that fails half-way must not leave half a file where a
  * complete one is expected.
  *
+ * Two downloads of one run never overwrite each other: when an earlier
+ * download of the run has taken DIR/NAME, the next one is saved as
+ * DIR/NAME.1, then DIR/NAME.2, ... (wget's rule). A file left in DIR by
+ * an earlier run is replaced, as Python's open(name, "wb") would.
+ *
  * Interface:
- *   outfile_open     create DIR/.NAME.part-XXXXXX
+ *   outfile_open     take DIR/NAME (or NAME.1, ...), create DIR/.NAME.part-XXXXXX
  *   outfile_write    append bytes (all of them, or an error)
  *   outfile_commit   rename the temporary file to DIR/NAME
  *   outfile_discard  remove the temporary file
@@ -27,7 +32,11 @@ struct outfile {
 	struct outfile *prev, *next; /* the open ones, for outfile_discard_all */
 };
 
-/* Returns 0, or a negative errno (-ENOENT when DIR does not exist, ...). */
+/* A run saves at most this many files of one name: NAME, NAME.1 .. NAME.99. */
+#define OUTFILE_COPIES_MAX 100
+
+/* Returns 0, or a negative errno (-ENOENT when DIR does not exist, -EEXIST
+ * when the run has taken NAME and all its numbered copies, ...). */
 int outfile_open(struct outfile *file, const char *dir, const char *name);
 
 /* Returns 0, or a negative errno (-ENOSPC, -EFBIG, ...). */

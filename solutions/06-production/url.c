@@ -4,10 +4,13 @@
  * Mirrors: urllib.parse.urlsplit. See url.h for the interface.
  *
  * Simplification: no user:password@, no percent-decoding, no fragments
- * other than dropping them. urllib accepts all of these.
+ * other than dropping them. urllib accepts all of these. A relative
+ * redirect keeps its "." and ".." segments, which the server resolves;
+ * urllib.parse.urljoin removes them first.
  */
 #include "url.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,9 +79,22 @@ static int parse_authority(const char *auth, const char *auth_end, struct url *o
 	return 0;
 }
 
+/* A space or a control character would end the request line early or
+ * split the error line in two: a URL must not carry one, even from a
+ * server's Location header. */
+static int has_forbidden_byte(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p <= ' ' || *p == 0x7f)
+			return 1;
+	return 0;
+}
+
 int url_parse(const char *text, struct url *out, const char **why)
 {
 	static const char scheme[] = "http://";
+	if (has_forbidden_byte(text))
+		return fail(why, "a space or control character in the URL");
 	if (strncasecmp(text, "https://", 8) == 0)
 		return fail(why, "https is not supported");
 	if (strncasecmp(text, scheme, sizeof scheme - 1) != 0)
@@ -106,24 +122,68 @@ int url_parse(const char *text, struct url *out, const char **why)
 	return 0;
 }
 
+/* Does TEXT start with a scheme, "letter *(letter / digit / + - .) :"? */
+static int has_scheme(const char *text)
+{
+	size_t len = strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                          "0123456789+-.");
+	return len > 0 && isalpha((unsigned char)text[0]) && text[len] == ':';
+}
+
+/* How much of BASE's path a relative LOCATION keeps: up to the query for
+ * "?q", up to and including the last '/' before the query for "name". */
+static size_t kept_path_length(const char *path, const char *location)
+{
+	size_t path_len = strcspn(path, "?");
+	if (location[0] == '?')
+		return path_len;
+	while (path_len > 0 && path[path_len - 1] != '/')
+		path_len--;
+	return path_len;
+}
+
 int url_resolve(const struct url *base, const char *location, char *out, size_t out_size,
                 const char **why)
 {
+	/* An IPv6 literal goes back into brackets. */
+	const char *open = strchr(base->host, ':') ? "[" : "";
+	const char *close = *open ? "]" : "";
 	int written;
-	if (strstr(location, "://")) {
+	if (has_scheme(location)) {
 		written = snprintf(out, out_size, "%s", location);
-	} else if (location[0] == '/' && location[1] != '/') {
+	} else if (location[0] == '/' && location[1] == '/') {
+		/* "//host/path" keeps only the scheme, http. */
+		written = snprintf(out, out_size, "http:%s", location);
+	} else if (location[0] == '/') {
 		/* An absolute path keeps the host and port of the URL it came from. */
-		const char *open = strchr(base->host, ':') ? "[" : "";
-		const char *close = *open ? "]" : "";
 		written = snprintf(out, out_size, "http://%s%s%s:%s%s", open, base->host, close,
 		                   base->port, location);
+	} else if (location[0] != '\0' && location[0] != '#') {
+		/* A relative path replaces the last segment of the current path. */
+		written = snprintf(out, out_size, "http://%s%s%s:%s%.*s%s", open, base->host,
+		                   close, base->port,
+		                   (int)kept_path_length(base->path, location), base->path,
+		                   location);
 	} else {
-		return fail(why, "redirect to a Location without a scheme");
+		return fail(why, "redirect to an empty Location");
 	}
 	if (written < 0 || (size_t)written >= out_size)
 		return fail(why, "redirect Location too long");
 	return 0;
+}
+
+/* Cut LEN bytes of NAME to at most URL_NAME_MAX, not inside a UTF-8
+ * sequence: a name cut there would not be valid UTF-8 any more. A sequence
+ * has at most 3 continuation bytes (10xxxxxx), so back up over 3 at most:
+ * a name that is not UTF-8 at all must not shrink to nothing. */
+static size_t name_length(const char *name, size_t len)
+{
+	if (len <= URL_NAME_MAX)
+		return len;
+	len = URL_NAME_MAX;
+	while (len > URL_NAME_MAX - 3 && ((unsigned char)name[len] & 0xC0) == 0x80)
+		len--;
+	return len;
 }
 
 void url_file_name(const struct url *url, char *out, size_t out_size)
@@ -137,6 +197,6 @@ void url_file_name(const struct url *url, char *out, size_t out_size)
 
 	int special = len == 0 || (len == 1 && segment[0] == '.') ||
 	              (len == 2 && segment[0] == '.' && segment[1] == '.');
-	if (special || !copy_span(out, out_size, segment, len))
+	if (special || !copy_span(out, out_size, segment, name_length(segment, len)))
 		snprintf(out, out_size, "%s", "index.html");
 }

@@ -1,0 +1,161 @@
+/*
+ * future.h - a promise of a result, kept by the loop.
+ *
+ * Mirrors: asyncio.Future. A future starts PENDING and ends, once, either
+ * FINISHED (with a result or an error) or CANCELLED. Whoever waits for it
+ * registers a done-callback; the loop runs each one soon after the future
+ * is done, never from inside the call that completed it.
+ *
+ * The article's receipt: you hand over your bag and get a ticket (the
+ * future) at once; the goods come later, and the ticket tells you when.
+ *
+ * Ownership: a future is reference-counted. future_new() gives the caller
+ * one reference and future_free() drops it. The loop takes a reference for
+ * every done-callback it has scheduled and drops it after the call, so a
+ * future may be freed by its owner while callbacks are still on their way:
+ * it lives until the last of them has run. A result set with a
+ * destructor belongs to the future and is destroyed with it; without one,
+ * it is borrowed and must outlive the future.
+ *
+ * Interface:
+ *   future_new / future_retain / future_free   create, share, release
+ *   future_set_result     PENDING -> FINISHED with a result
+ *   future_set_exception  PENDING -> FINISHED with an error (code, message)
+ *   future_cancel         PENDING -> CANCELLED, or ask its cancel hook
+ *   future_cancel_base    PENDING -> CANCELLED, whatever the hook
+ *   future_set_cancel_hook / future_cancel_hook_arg
+ *                         what future_cancel does instead (a task, gather)
+ *   future_get_loop       the loop it belongs to
+ *   future_done / future_cancelled             where it stands
+ *   future_result         the result, or why there is none
+ *   future_exception      the error, if it ended with one
+ *   future_add_done_callback / future_remove_done_callback
+ *   future_copy_state     finish one future as another one finished
+ */
+#ifndef FUTURE_H
+#define FUTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct loop;
+struct future;
+
+enum future_state { FUTURE_PENDING, FUTURE_FINISHED, FUTURE_CANCELLED };
+
+/* The longest message a future keeps; longer ones are cut. */
+#define FUTURE_MESSAGE_MAX 160
+
+/* Why a future failed: a negative errno-style code, and words for a person.
+ * New in chapter 5: the words live outside the future, allocated only when
+ * it fails, so that the many futures that never fail stay small. */
+struct future_error {
+	int code;
+	const char *message;
+};
+
+/* A done-callback receives the future that completed and its own ARG. */
+typedef void future_done_cb(struct future *future, void *arg);
+
+/* Destroys a result that the future owns. */
+typedef void future_result_free_cb(void *result);
+
+/* A new PENDING future on LOOP, with one reference for the caller; NULL
+ * when out of memory. */
+struct future *future_new(struct loop *loop);
+
+/* Take another reference; returns FUTURE for convenience. */
+struct future *future_retain(struct future *future);
+
+/*
+ * Drop one reference. The last one destroys the future and an owned
+ * result. A failed future whose error nobody read is reported then, once,
+ * through the loop's exception handler ("exception was never retrieved").
+ */
+void future_free(struct future *future);
+
+/*
+ * Finish with RESULT. FREE_RESULT (may be NULL) makes the future its owner.
+ * Schedules the done-callbacks. Returns 0, or -EINVAL when the future is
+ * already done (asyncio's InvalidStateError); then the result is not taken.
+ */
+int future_set_result(struct future *future, void *result, future_result_free_cb *free_result);
+
+/* Finish with an error: CODE (negative) and MESSAGE (copied, cut to fit).
+ * Returns 0, or -EINVAL when the future is already done. */
+int future_set_exception(struct future *future, int code, const char *message);
+
+/*
+ * Cancel a PENDING future, with an optional MESSAGE (may be NULL).
+ * Returns false, and changes nothing, when it is already done. A future
+ * with a cancel hook (see below) calls the hook instead, and returns what
+ * the hook returns: a task, for one, cancels what it waits for first.
+ */
+bool future_cancel(struct future *future, const char *message);
+
+/* The plain cancellation, hook or not: PENDING -> CANCELLED, schedule the
+ * done-callbacks. A hook calls it when it decides the future is over
+ * (asyncio: super().cancel(msg) inside Task.cancel). */
+bool future_cancel_base(struct future *future, const char *message);
+
+/*
+ * A cancel hook: what future_cancel(FUTURE, MESSAGE) does for a future that
+ * stands for more than a value. Task and gather are "subclasses" of Future
+ * in asyncio that override cancel(); in C the override is this hook. It is
+ * called only while FUTURE is PENDING, returns true when cancellation was
+ * requested, and reaches future_cancel_base when the future is really over.
+ */
+typedef bool future_cancel_cb(struct future *future, const char *message, void *arg);
+
+/* Install HOOK (with ARG), or remove it with HOOK NULL. */
+void future_set_cancel_hook(struct future *future, future_cancel_cb *hook, void *arg);
+
+/* The ARG of FUTURE's cancel hook if that hook is HOOK, else NULL: how a
+ * task finds itself from its future. */
+void *future_cancel_hook_arg(const struct future *future, future_cancel_cb *hook);
+
+/* The loop the future belongs to (asyncio: Future.get_loop()). */
+struct loop *future_get_loop(const struct future *future);
+
+bool future_done(const struct future *future);
+bool future_cancelled(const struct future *future);
+enum future_state future_state(const struct future *future);
+
+/*
+ * Read the outcome. Returns 0 with *RESULT set (borrowed: the future still
+ * owns it) when FINISHED with a result; the error's code when FINISHED with
+ * an error (which counts as retrieved); -ECANCELED when CANCELLED; -EAGAIN
+ * while PENDING (asyncio: InvalidStateError, "Result is not ready.").
+ */
+int future_result(struct future *future, void **result);
+
+/* The error the future finished with, or NULL (no error, or not done).
+ * Reading it counts as retrieving it. */
+const struct future_error *future_exception(struct future *future);
+
+/* The message given to future_cancel, or "" (after cancellation). */
+const char *future_cancel_message(const struct future *future);
+
+/*
+ * Call CB(future, ARG) once the future is done, from the loop, in the order
+ * the callbacks were added. When the future is already done, CB is
+ * scheduled at once (never run inline). Returns 0 or -ENOMEM.
+ */
+int future_add_done_callback(struct future *future, future_done_cb *cb, void *arg);
+
+/*
+ * Forget every registration of (CB, ARG) that has not been scheduled yet.
+ * Returns how many were removed. Simplification: asyncio compares the
+ * callback alone; a C callback needs its ARG to say which one it is.
+ */
+int future_remove_done_callback(struct future *future, future_done_cb *cb, void *arg);
+
+/*
+ * Finish DEST as SOURCE finished: the same result (borrowed: DEST keeps
+ * SOURCE alive as long as it lives itself), the same error, or cancelled
+ * with the same message. Returns 0; -EAGAIN when SOURCE is still PENDING;
+ * -EINVAL when DEST is already done. (asyncio: _copy_future_state.)
+ */
+int future_copy_state(struct future *dest, struct future *source);
+
+#endif
