@@ -127,7 +127,7 @@ static int epoll_wait_ready(void *opaque, long timeout_us, struct selector_event
 	struct epoll_state *state = opaque;
 	int room = capacity < state->buffer_capacity ? capacity : state->buffer_capacity;
 	/* epoll_wait refuses a buffer of 0 events; one is enough to sleep. */
-	struct epoll_event spare;
+	struct epoll_event spare = { 0 }; /* written by the kernel, if at all */
 	struct epoll_event *buffer = room > 0 ? state->buffer : &spare;
 	int ready = epoll_wait(state->epfd, buffer, room > 0 ? room : 1,
 	                       selector_timeout_ms(timeout_us));
