@@ -132,7 +132,7 @@ async def fetch(pool, url, out_dir):
             framed = "content-length" in headers or "chunked" in headers.get(
                 "transfer-encoding", "")
             if pool.keep_alive and keep and framed:
-                pool.checkin(key, (reader, writer, True))
+                pool.checkin(key, (reader, writer))
                 writer = None
         finally:
             if temp:
