@@ -82,7 +82,8 @@ REASONS = {
     "taken from a free list instead of malloc; both make the code harder to read "
     "for a gain the chapter does not need, so they are named here and left out.",
     "task_switch_ns >= 20x": "**Task switch against 20x asyncio.** A switch is a "
-    "done future, a done-callback record and a handle: three small allocations "
+    "done future with its callback array, a done-callback record and a handle: "
+    "four small allocations "
     "and one trip through the ready queue. asyncio's `sleep(0)` needs no future at "
     "all (a bare `yield`); ours could reuse one done future per loop. Near the "
     "target, and noisy: it is met in some runs and not in others.",
