@@ -47,12 +47,10 @@ struct scheduled_call {
 
 struct future *future_new(struct loop *loop)
 {
-	struct future *future = calloc(1, sizeof *future);
+	struct future *future = malloc(sizeof *future);
 	if (!future)
 		return NULL;
-	future->loop = loop;
-	future->state = FUTURE_PENDING;
-	future->references = 1;
+	*future = (struct future){ .loop = loop, .state = FUTURE_PENDING, .references = 1 };
 	return future;
 }
 
@@ -103,22 +101,28 @@ static void run_scheduled_call(void *arg)
 	free(call);
 }
 
-/* Hand every done-callback to the loop, in the order they were added. They
- * run from the ready queue, never from inside set_result: the code that
- * completed the future finishes its own work first. */
+/* Hand one done-callback to the loop. It runs from the ready queue, never
+ * from inside set_result: the code that completed the future finishes its
+ * own work first. Returns 0, or -ENOMEM (and says so) when it is lost. */
+static int schedule_callback(struct future *future, struct done_callback callback)
+{
+	struct scheduled_call *call = malloc(sizeof *call);
+	if (!call || handle_detach(loop_call_soon(future->loop, run_scheduled_call, call)) < 0) {
+		free(call);
+		loop_call_exception_handler(future->loop, "out of memory: a done-callback was lost");
+		return -ENOMEM;
+	}
+	call->callback = callback;
+	call->future = future_retain(future);
+	return 0;
+}
+
+/* The future is done: every done-callback goes to the loop, in the order
+ * they were added. */
 static void schedule_callbacks(struct future *future)
 {
-	for (size_t i = 0; i < future->callback_count; i++) {
-		struct scheduled_call *call = malloc(sizeof *call);
-		if (!call || handle_detach(loop_call_soon(future->loop, run_scheduled_call, call)) < 0) {
-			free(call);
-			loop_call_exception_handler(future->loop,
-			                            "out of memory: a done-callback was lost");
-			continue;
-		}
-		call->callback = future->callbacks[i];
-		call->future = future_retain(future);
-	}
+	for (size_t i = 0; i < future->callback_count; i++)
+		schedule_callback(future, future->callbacks[i]);
 	future->callback_count = 0;
 }
 
@@ -226,6 +230,9 @@ const char *future_cancel_message(const struct future *future)
 
 int future_add_done_callback(struct future *future, future_done_cb *cb, void *arg)
 {
+	/* Already done: schedule it now, still through the loop. */
+	if (future->state != FUTURE_PENDING)
+		return schedule_callback(future, (struct done_callback){ cb, arg });
 	if (future->callback_count == future->callback_capacity) {
 		/* Most futures get one callback (their awaiting task's): start
 		 * with room for one. */
@@ -237,9 +244,6 @@ int future_add_done_callback(struct future *future, future_done_cb *cb, void *ar
 		future->callback_capacity = capacity;
 	}
 	future->callbacks[future->callback_count++] = (struct done_callback){ cb, arg };
-	/* Already done: schedule it now, still through the loop. */
-	if (future->state != FUTURE_PENDING)
-		schedule_callbacks(future);
 	return 0;
 }
 
