@@ -103,13 +103,12 @@ static void run_scheduled_call(void *arg)
 
 /* Hand one done-callback to the loop. It runs from the ready queue, never
  * from inside set_result: the code that completed the future finishes its
- * own work first. Returns 0, or -ENOMEM (and says so) when it is lost. */
+ * own work first. Returns 0, or -ENOMEM. */
 static int schedule_callback(struct future *future, struct done_callback callback)
 {
 	struct scheduled_call *call = malloc(sizeof *call);
 	if (!call || handle_detach(loop_call_soon(future->loop, run_scheduled_call, call)) < 0) {
 		free(call);
-		loop_call_exception_handler(future->loop, "out of memory: a done-callback was lost");
 		return -ENOMEM;
 	}
 	call->callback = callback;
@@ -118,11 +117,14 @@ static int schedule_callback(struct future *future, struct done_callback callbac
 }
 
 /* The future is done: every done-callback goes to the loop, in the order
- * they were added. */
+ * they were added. Whoever completed the future cannot be told of a
+ * callback lost for want of memory, so the loop's handler is. */
 static void schedule_callbacks(struct future *future)
 {
 	for (size_t i = 0; i < future->callback_count; i++)
-		schedule_callback(future, future->callbacks[i]);
+		if (schedule_callback(future, future->callbacks[i]) < 0)
+			loop_call_exception_handler(future->loop,
+			                            "out of memory: a done-callback was lost");
 	future->callback_count = 0;
 }
 
