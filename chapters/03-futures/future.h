@@ -79,7 +79,9 @@ int future_set_result(struct future *future, void *result, future_result_free_cb
 int future_set_exception(struct future *future, int code, const char *message);
 
 /* Cancel a PENDING future, with an optional MESSAGE (may be NULL).
- * Returns false, and changes nothing, when it is already done. */
+ * Returns false, and changes nothing else, when it is already done.
+ * Either way a failed future's error now counts as retrieved: whoever
+ * cancels a future has given up on its outcome. */
 bool future_cancel(struct future *future, const char *message);
 
 /* The loop the future belongs to (asyncio: Future.get_loop()). */
@@ -97,9 +99,14 @@ enum future_state future_state(const struct future *future);
  */
 int future_result(struct future *future, void **result);
 
-/* The error the future finished with, or NULL (no error, or not done).
- * Reading it counts as retrieving it. */
-const struct future_error *future_exception(struct future *future);
+/*
+ * The error the future finished with: returns 0 and sets *ERROR to it, or
+ * to NULL when the future finished with a result; -EAGAIN while PENDING
+ * and -ECANCELED when CANCELLED, so that the three cases never look alike
+ * (asyncio: exception() raises InvalidStateError and CancelledError in
+ * those two). Reading the error counts as retrieving it.
+ */
+int future_exception(struct future *future, const struct future_error **error);
 
 /* The message given to future_cancel, or "" (after cancellation). */
 const char *future_cancel_message(const struct future *future);

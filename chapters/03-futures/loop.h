@@ -142,7 +142,8 @@ int loop_run(struct loop *loop);
 /*
  * loop_run_until_complete: run the loop until FUTURE is done. Returns 0
  * when it is (read the outcome with future_result); -EBUSY when the loop is
- * already running (asyncio: "This event loop is already running"); -EINTR
+ * already running (asyncio: "This event loop is already running"); -EXDEV
+ * when FUTURE belongs to another loop (asyncio: ValueError); -EINTR
  * when the loop stopped first, by loop_stop or because nothing was left
  * that could complete the future (asyncio: "Event loop stopped before
  * Future completed."); or the error of a failed iteration.

@@ -116,7 +116,8 @@ static void on_download_done(struct future *download, void *arg)
 		events_done(all->events, ticket->id, url, result->bytes, result->saved_as);
 		all->bytes += result->bytes;
 	} else {
-		const struct future_error *error = future_exception(download);
+		const struct future_error *error;
+		future_exception(download, &error);
 		events_failed(all->events, ticket->id, url);
 		fprintf(stderr, "download: %s: %s\n", url,
 		        error ? error->message : "no result (is future_result written yet?)");

@@ -2,12 +2,11 @@
  * gather.c - one future for many: done when all of them are. See gather.h.
  *
  * Mirrors: asyncio.gather and its _GatheringFuture (Lib/asyncio/tasks.py),
- * whose cancel() cancels the children: here, a cancel hook.
+ * whose cancel() cancels the children: here, the gather's future class.
  */
 #include "gather.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +18,6 @@ struct gather {
 	struct future *outer; /* the gather future (a reference) */
 	bool return_exceptions;
 	bool cancel_requested; /* future_cancel reached at least one child */
-	char cancel_message[FUTURE_MESSAGE_MAX];
 	size_t count;      /* children */
 	size_t registered; /* done-callbacks registered, one per child */
 	size_t finished;   /* ... and how many have run */
@@ -75,7 +73,7 @@ static int child_done(struct gather *g, struct future *child)
 
 static void release(struct gather *g)
 {
-	future_set_cancel_hook(g->outer, NULL, NULL);
+	future_set_class(g->outer, NULL, NULL);
 	future_free(g->outer);
 	for (size_t i = 0; i < g->count; i++)
 		future_free(g->children[i]);
@@ -97,20 +95,20 @@ static void on_child_done(struct future *child, void *arg)
 
 /* future_cancel on the gather future: cancel every child (asyncio:
  * _GatheringFuture.cancel). The gather itself ends when they do. */
-static bool cancel_children(struct future *outer, const char *message, void *arg)
+static bool cancel_children(struct future *outer, const char *message, void *self)
 {
 	(void)outer;
-	struct gather *g = arg;
+	struct gather *g = self;
 	bool any = false;
 	for (size_t i = 0; i < g->count; i++)
 		if (future_cancel(g->children[i], message))
 			any = true;
-	if (any) {
+	if (any)
 		g->cancel_requested = true;
-		snprintf(g->cancel_message, sizeof g->cancel_message, "%s", message ? message : "");
-	}
 	return any;
 }
+
+static const struct future_class gather_class = { .name = "gather", .cancel = cancel_children };
 
 static struct gather *gather_new(struct loop *loop, struct future *const futures[], size_t n,
                                  bool return_exceptions)
@@ -137,7 +135,7 @@ struct future *gather(struct loop *loop, struct future *const futures[], size_t 
 	if (!g)
 		return NULL;
 	struct future *outer = future_retain(g->outer);
-	future_set_cancel_hook(outer, cancel_children, g);
+	future_set_class(outer, &gather_class, g);
 	for (size_t i = 0; i < n; i++) {
 		if (future_add_done_callback(g->children[i], on_child_done, g) < 0) {
 			future_set_exception(outer, -ENOMEM, "out of memory");

@@ -4,10 +4,16 @@
  * Mirrors: asyncio.gather(*aws, return_exceptions=...) over futures and
  * tasks. The gather future finishes with every child, in argument order,
  * whatever order they finished in. Without return_exceptions, the first
- * child that fails (or is cancelled) makes the gather fail (or cancelled)
- * at once; the other children go on running, as in asyncio. With it, the
- * gather waits for all of them and the caller reads each child's outcome.
- * Cancelling the gather future cancels every child that is not done.
+ * child that fails or is cancelled makes the gather fail at once, with
+ * that error or with -ECANCELED; the other children go on running, as in
+ * asyncio. With it, the gather waits for all of them and the caller reads
+ * each child's outcome. Cancelling the gather future cancels every child
+ * that is not done.
+ *
+ * A gather ended by a cancellation is not itself CANCELLED: it is
+ * FINISHED with the error -ECANCELED (future_cancelled says false), as
+ * asyncio's gather ends with a CancelledError set as its exception. To
+ * whoever awaits it the two look the same: -ECANCELED.
  *
  * Interface:
  *   gather                 a future for all of FUTURES   (asyncio.gather)
@@ -36,9 +42,11 @@ struct gather_result {
  * struct gather_result * once all N FUTURES are done (at once, for N = 0).
  * Takes a reference of its own to each child: the caller keeps its own.
  * Without RETURN_EXCEPTIONS the first error is the gather's, with the
- * child's code and message, and a cancelled child cancels the gather.
- * future_cancel on the gather cancels the children; the gather is then
- * CANCELLED once they are all done (if one refused, as asyncio does).
+ * child's code and message, and a cancelled child fails the gather with
+ * -ECANCELED and its message. With it, every child's error counts as
+ * retrieved: it is in the result. future_cancel on the gather cancels the
+ * children; once they are all done the gather fails with -ECANCELED (even
+ * if one refused, as asyncio does).
  * Returns NULL when out of memory.
  */
 struct future *gather(struct loop *loop, struct future *const futures[], size_t n,

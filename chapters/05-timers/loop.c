@@ -69,6 +69,7 @@ struct loop {
 	/* What the current callback is doing, copied: the task that named
 	 * itself may be gone by the time the callback returns. "": unnamed. */
 	char running_label[64];
+	struct loop_member *members;            /* told by loop_free, newest first */
 	struct close_callback *close_callbacks; /* called by loop_free */
 	size_t close_count, close_capacity;
 };
@@ -100,7 +101,12 @@ void loop_free(struct loop *loop)
 {
 	if (!loop)
 		return;
-	/* Newest first; each callback may remove others, never add. */
+	/* Newest first; each one may remove others, never add. */
+	while (loop->members) {
+		struct loop_member *member = loop->members;
+		loop_leave(loop, member);
+		member->on_close(member->arg);
+	}
 	while (loop->close_count > 0) {
 		struct close_callback c = loop->close_callbacks[--loop->close_count];
 		c.cb(c.arg);
@@ -138,6 +144,27 @@ void loop_set_running_label(struct loop *loop, const char *label)
 	/* Only debug mode reads it; every task step calls this. */
 	if (loop->debug)
 		snprintf(loop->running_label, sizeof loop->running_label, "%s", label ? label : "");
+}
+
+void loop_join(struct loop *loop, struct loop_member *member, loop_cb *on_close, void *arg)
+{
+	*member = (struct loop_member){ NULL, loop->members, on_close, arg };
+	if (loop->members)
+		loop->members->prev = member;
+	loop->members = member;
+}
+
+void loop_leave(struct loop *loop, struct loop_member *member)
+{
+	if (!member->prev && loop->members != member)
+		return; /* not a member (any more) */
+	if (member->prev)
+		member->prev->next = member->next;
+	else
+		loop->members = member->next;
+	if (member->next)
+		member->next->prev = member->prev;
+	member->prev = member->next = NULL;
 }
 
 int loop_add_close_callback(struct loop *loop, loop_cb *cb, void *arg)
@@ -591,6 +618,10 @@ int loop_run_until_complete(struct loop *loop, struct future *future)
 {
 	if (loop->running)
 		return -EBUSY;
+	/* Another loop's future is completed by that loop's callbacks: this
+	 * one would wait for ever (asyncio: ValueError). */
+	if (future_get_loop(future) != loop)
+		return -EXDEV;
 	/* The future stops the loop when it is done: no polling. */
 	int rc = future_add_done_callback(future, stop_when_done, loop);
 	if (rc < 0)

@@ -31,6 +31,8 @@
  *   loop_set_running_label    name what runs now, for those warnings
  *   loop_add_close_callback / loop_remove_close_callback
  *                             call CB(ARG) when the loop is freed
+ *   loop_join / loop_leave    objects the loop tells when it is freed
+ *                             first (pending tasks), in O(1)
  *
  * The dispatch rule. In one iteration the loop calls the I/O callbacks
  * that were registered when select() began and that are still registered
@@ -63,9 +65,10 @@ struct future;
  * The caller frees it with loop_free, once loop_run has returned. */
 struct loop *loop_new(void);
 
-/* loop_free: release the loop. It first calls the close callbacks still
- * registered, newest first, then frees. It closes no descriptor: they
- * belong to whoever registered them. Handles still waiting in the ready
+/* loop_free: release the loop. It first tells its members (loop_join)
+ * and calls the close callbacks still registered, newest first, then
+ * frees. It closes no descriptor: they belong to whoever registered
+ * them. Handles still waiting in the ready
  * queue or the timer heap are cancelled, not called, so whatever their
  * callbacks would have freed stays allocated: let loop_run return (it
  * does once nothing is left to do) before freeing the loop. */
@@ -89,6 +92,23 @@ bool loop_get_debug(const struct loop *loop);
  */
 int loop_add_close_callback(struct loop *loop, loop_cb *cb, void *arg);
 void loop_remove_close_callback(struct loop *loop, loop_cb *cb, void *arg);
+
+/*
+ * A member of the loop: an object that must hear of it when the loop is
+ * freed while the object is still alive, such as a task that never
+ * finished. It is embedded in the object, so joining and leaving cost no
+ * allocation and no search, which matters for something every task does.
+ */
+struct loop_member {
+	struct loop_member *prev, *next;
+	loop_cb *on_close; /* called from loop_free with ARG, after loop_leave */
+	void *arg;
+};
+
+/* loop_join: from now on, loop_free calls ON_CLOSE(ARG) (newest member
+ * first) unless loop_leave(MEMBER) came first. */
+void loop_join(struct loop *loop, struct loop_member *member, loop_cb *on_close, void *arg);
+void loop_leave(struct loop *loop, struct loop_member *member);
 
 /*
  * loop_add_reader: from the next iteration on, call CB(ARG) whenever FD is
@@ -218,7 +238,8 @@ int loop_run(struct loop *loop);
 /*
  * loop_run_until_complete: run the loop until FUTURE is done. Returns 0
  * when it is (read the outcome with future_result); -EBUSY when the loop is
- * already running (asyncio: "This event loop is already running"); -EINTR
+ * already running (asyncio: "This event loop is already running"); -EXDEV
+ * when FUTURE belongs to another loop (asyncio: ValueError); -EINTR
  * when the loop stopped first, by loop_stop or because nothing was left
  * that could complete the future (asyncio: "Event loop stopped before
  * Future completed."); or the error of a failed iteration.

@@ -130,8 +130,8 @@ struct ticket {
 /* Why a download has no result, in one line on stderr. */
 static void report_failure(struct future *download, const char *url)
 {
-	const struct future_error *error = future_exception(download);
-	if (future_cancelled(download))
+	const struct future_error *error;
+	if (future_exception(download, &error) == -ECANCELED)
 		fprintf(stderr, "download: %s: cancelled: %s\n", url,
 		        future_cancel_message(download));
 	else
@@ -198,8 +198,11 @@ static int download_all(struct loop *loop, struct downloads *all)
 	progress_stop(all->progress);
 	/* Nothing is left when the gather is done, unless it ended early (its
 	 * hole still open in the starter): say so, let the rest finish. */
-	const struct future_error *error = rc == 0 ? future_exception(all->all) : NULL;
-	if (error)
+	/* A gather that --fail-fast cancelled ends with -ECANCELED, as
+	 * asyncio's does: that one is no news. */
+	const struct future_error *error = NULL;
+	if (rc == 0 && future_exception(all->all, &error) == 0 && error &&
+	    error->code != -ECANCELED)
 		fprintf(stderr, "download: gather: %s\n", error->message);
 	if (rc == 0)
 		rc = loop_run(loop);

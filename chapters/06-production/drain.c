@@ -126,10 +126,13 @@ static int give_up(struct task *task, struct drain *d, int rc)
 static int drain_step(struct task *task, void *frame)
 {
 	struct drain *d = frame;
+	int outcome;
 	CORO_BEGIN(d);
 	while (d->next < d->count && !d->stopping) {
-		CORO_AWAIT(task, d, wait_for_slot(d));
-		if (!semaphore_took(d->acquiring))
+		/* Caught: drain_stop cancels the wait, and that only ends the
+		 * loop, not the drain, which still waits for every download. */
+		CORO_TRY_AWAIT(task, d, wait_for_slot(d), outcome);
+		if (outcome < 0 || !semaphore_took(d->acquiring))
 			break; /* drain_stop cancelled the wait, or it failed */
 		if (d->stopping) {
 			semaphore_release(d->slots);
@@ -142,7 +145,9 @@ static int drain_step(struct task *task, void *frame)
 	}
 	CORO_AWAIT(task, d, wait_until_all_over(d));
 	/* A wait for a slot that failed (a stub, say) is the drain's error. */
-	const struct future_error *error = d->acquiring ? future_exception(d->acquiring) : NULL;
+	const struct future_error *error = NULL;
+	if (d->acquiring)
+		future_exception(d->acquiring, &error);
 	if (error)
 		return task_raise(task, error->code, error->message);
 	return task_return(task, NULL, NULL);

@@ -21,10 +21,11 @@
  *   future_new / future_retain / future_free   create, share, release
  *   future_set_result     PENDING -> FINISHED with a result
  *   future_set_exception  PENDING -> FINISHED with an error (code, message)
- *   future_cancel         PENDING -> CANCELLED, or ask its cancel hook
- *   future_cancel_base    PENDING -> CANCELLED, whatever the hook
- *   future_set_cancel_hook / future_cancel_hook_arg
- *                         what future_cancel does instead (a task, gather)
+ *   future_cancel         PENDING -> CANCELLED, or what its class does
+ *   future_set_result_base / future_set_exception_base / future_cancel_base
+ *                         the plain versions, for a class's own code
+ *   future_set_class / future_self
+ *                         what makes a future more (a task, a gather)
  *   future_get_loop       the loop it belongs to
  *   future_done / future_cancelled             where it stands
  *   future_result         the result, or why there is none
@@ -76,43 +77,64 @@ void future_free(struct future *future);
 
 /*
  * Finish with RESULT. FREE_RESULT (may be NULL) makes the future its owner.
- * Schedules the done-callbacks. Returns 0, or -EINVAL when the future is
- * already done (asyncio's InvalidStateError); then the result is not taken.
+ * Schedules the done-callbacks. Returns 0; -EINVAL when the future is
+ * already done (asyncio's InvalidStateError); -EPERM when its class is
+ * sealed (a task's future: asyncio raises RuntimeError, "Task does not
+ * support set_result operation"). On failure the result is not taken.
  */
 int future_set_result(struct future *future, void *result, future_result_free_cb *free_result);
 
 /* Finish with an error: CODE (negative) and MESSAGE (copied, cut to fit).
- * Returns 0, or -EINVAL when the future is already done. */
+ * Returns 0, -EINVAL when the future is already done, or -EPERM when its
+ * class is sealed. */
 int future_set_exception(struct future *future, int code, const char *message);
 
 /*
  * Cancel a PENDING future, with an optional MESSAGE (may be NULL).
- * Returns false, and changes nothing, when it is already done. A future
- * with a cancel hook (see below) calls the hook instead, and returns what
- * the hook returns: a task, for one, cancels what it waits for first.
+ * Returns false, and changes nothing else, when it is already done. A
+ * future of a class with its own cancel (see below) calls that instead,
+ * and returns what it returns: a task, for one, cancels what it waits for
+ * first. Either way a failed future's error now counts as retrieved:
+ * whoever cancels a future has given up on its outcome, so it is not
+ * reported as "never retrieved" (asyncio: cancel() clears
+ * __log_traceback before it looks at the state).
  */
 bool future_cancel(struct future *future, const char *message);
 
-/* The plain cancellation, hook or not: PENDING -> CANCELLED, schedule the
- * done-callbacks. A hook calls it when it decides the future is over
- * (asyncio: super().cancel(msg) inside Task.cancel). */
+/* The plain versions, whatever the class: what a class's own code calls
+ * when it decides how the future ends (asyncio: super().set_result(...),
+ * super().set_exception(...), super().cancel(msg) inside Task). Each
+ * returns as its public twin does, never -EPERM. */
+int future_set_result_base(struct future *future, void *result, future_result_free_cb *free_result);
+int future_set_exception_base(struct future *future, int code, const char *message);
 bool future_cancel_base(struct future *future, const char *message);
 
+/* What future_cancel(FUTURE, MESSAGE) does for a future of a class that
+ * overrides cancel. SELF is what future_set_class was given. Called only
+ * while FUTURE is PENDING; returns true when cancellation was requested,
+ * and reaches future_cancel_base when the future is really over. */
+typedef bool future_cancel_cb(struct future *future, const char *message, void *self);
+
 /*
- * A cancel hook: what future_cancel(FUTURE, MESSAGE) does for a future that
- * stands for more than a value. Task and gather are "subclasses" of Future
- * in asyncio that override cancel(); in C the override is this hook. It is
- * called only while FUTURE is PENDING, returns true when cancellation was
- * requested, and reaches future_cancel_base when the future is really over.
+ * A class: what makes a future stand for more than a value. Task and the
+ * future of gather are subclasses of Future in asyncio, which override
+ * cancel() and, for Task, refuse set_result() and set_exception() from
+ * outside. In C the overrides are this table, one per kind of future,
+ * with SELF (the task, the gather) kept beside it in the future.
  */
-typedef bool future_cancel_cb(struct future *future, const char *message, void *arg);
+struct future_class {
+	const char *name;         /* for reports: "Task", "gather" */
+	future_cancel_cb *cancel; /* future_cancel does this; NULL: the plain cancel */
+	bool sealed;              /* only the class's own code finishes the future */
+	void (*release)(void *self); /* called as the future is freed; may be NULL */
+};
 
-/* Install HOOK (with ARG), or remove it with HOOK NULL. */
-void future_set_cancel_hook(struct future *future, future_cancel_cb *hook, void *arg);
+/* Give FUTURE the class CLS with SELF, or none with CLS NULL. */
+void future_set_class(struct future *future, const struct future_class *cls, void *self);
 
-/* The ARG of FUTURE's cancel hook if that hook is HOOK, else NULL: how a
- * task finds itself from its future. */
-void *future_cancel_hook_arg(const struct future *future, future_cancel_cb *hook);
+/* The SELF of FUTURE if its class is CLS, else NULL: how a task finds
+ * itself from its future. */
+void *future_self(const struct future *future, const struct future_class *cls);
 
 /* The loop the future belongs to (asyncio: Future.get_loop()). */
 struct loop *future_get_loop(const struct future *future);
@@ -129,9 +151,14 @@ enum future_state future_state(const struct future *future);
  */
 int future_result(struct future *future, void **result);
 
-/* The error the future finished with, or NULL (no error, or not done).
- * Reading it counts as retrieving it. */
-const struct future_error *future_exception(struct future *future);
+/*
+ * The error the future finished with: returns 0 and sets *ERROR to it, or
+ * to NULL when the future finished with a result; -EAGAIN while PENDING
+ * and -ECANCELED when CANCELLED, so that the three cases never look alike
+ * (asyncio: exception() raises InvalidStateError and CancelledError in
+ * those two). Reading the error counts as retrieving it.
+ */
+int future_exception(struct future *future, const struct future_error **error);
 
 /* The message given to future_cancel, or "" (after cancellation). */
 const char *future_cancel_message(const struct future *future);

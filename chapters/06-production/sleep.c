@@ -2,7 +2,8 @@
  * sleep.c - a future that a timer completes. See sleep.h.
  *
  * Mirrors: asyncio.sleep (Lib/asyncio/tasks.py): a future, and
- * loop.call_later(delay, futures._set_result_unless_cancelled, ...).
+ * loop.call_later(delay, futures._set_result_unless_cancelled, ...); for
+ * a delay of zero or less, a bare yield.
  */
 #include "sleep.h"
 
@@ -11,6 +12,7 @@
 #include "future.h"
 #include "handle.h"
 #include "loop.h"
+#include "task.h"
 #include "todo.h"
 
 /* A sleep in progress: the future a task awaits and the timer that will
@@ -43,6 +45,8 @@ static void on_done(struct future *future, void *arg)
 
 struct future *sleep_for(struct loop *loop, double delay)
 {
+	if (delay <= 0)
+		return task_yield(loop);
 	struct sleeper *sleeper = malloc(sizeof *sleeper);
 	struct future *future = future_new(loop);
 	struct handle *timer = sleeper ? loop_call_later(loop, delay, wake_up, sleeper) : NULL;

@@ -3,8 +3,9 @@
  * See task.h.
  *
  * Mirrors: asyncio.Task (Lib/asyncio/tasks.py): __step becomes task_step,
- * __wakeup becomes wakeup, cancel() becomes request_cancel, reached
- * through the future's cancel hook.
+ * __wakeup becomes wakeup, and cancel() becomes request_cancel, reached
+ * through the future's class (task_class), which also seals the future:
+ * only the coroutine finishes it.
  */
 #include "task.h"
 
@@ -18,7 +19,8 @@
 
 struct task {
 	struct loop *loop;
-	struct future *future; /* the task's own future; one reference until done */
+	struct loop_member member; /* reported if the loop is freed first */
+	struct future *future;     /* the task's own future; one reference until done */
 	const char *name;
 	task_step_fn *step;
 	void *frame;
@@ -26,26 +28,44 @@ struct task {
 	enum task_state state;
 	bool started;           /* the step function has run at least once */
 	struct future *awaited; /* the last future awaited (a reference), or NULL */
+	int thrown;             /* an error the next step delivers instead (-EXDEV...) */
 	bool must_cancel;       /* deliver -ECANCELED at the next step */
 	bool cancel_now;        /* this step delivers -ECANCELED */
 	int cancel_requests;    /* task_cancelling */
 	char *cancel_message;   /* given to task_cancel, or NULL for none */
 };
 
-static bool cancel_hook(struct future *future, const char *message, void *arg);
+static bool cancel_override(struct future *future, const char *message, void *self);
+static void release(void *self);
+
+/* What a task's future is: one that only its coroutine finishes, and
+ * whose cancel() is the task's. */
+static const struct future_class task_class = {
+	.name = "Task", .cancel = cancel_override, .sealed = true, .release = release
+};
+
+/* The task's future is freed: the task struct goes with it, so that
+ * task_cancelling and task_get_state still answer until then. */
+static void release(void *self)
+{
+	struct task *task = self;
+	free(task->cancel_message);
+	free(task);
+}
 
 /* The coroutine is over: let go of everything but the future, which
- * already holds the outcome. */
+ * already holds the outcome. The last thing done, since letting go of the
+ * future may free the task. */
 static void finish(struct task *task)
 {
 	task->state = TASK_DONE;
-	future_set_cancel_hook(task->future, NULL, NULL);
+	loop_leave(task->loop, &task->member);
 	future_free(task->awaited);
+	task->awaited = NULL;
 	if (task->free_frame)
 		task->free_frame(task->frame);
+	task->frame = NULL;
 	future_free(task->future);
-	free(task->cancel_message);
-	free(task);
 }
 
 /*
@@ -71,10 +91,10 @@ static int task_step(struct task *task)
 	if (rc == TASK_STEP_AWAIT)
 		rc = -EINVAL; /* it returned "await" without awaiting anything */
 	if (rc < 0)
-		future_set_exception(task->future, rc, "the coroutine failed");
+		future_set_exception_base(task->future, rc, "the coroutine failed");
 	else if (!future_done(task->future))
-		future_set_exception(task->future, -EINVAL,
-		                     "the coroutine ended without task_return or task_raise");
+		future_set_exception_base(task->future, -EINVAL,
+		                          "the coroutine ended without task_return or task_raise");
 	finish(task);
 	return 0;
 }
@@ -88,12 +108,14 @@ static void run_step(struct task *task)
 	int rc = task_step(task);
 	if (rc == 0)
 		return;
-	future_set_exception(task->future, rc,
-	                     rc == -ENOSYS ? "not implemented yet: task_step" : strerror(-rc));
+	future_set_exception_base(task->future, rc,
+	                          rc == -ENOSYS ? "not implemented yet: task_step" : strerror(-rc));
 	finish(task);
 }
 
-static void first_step(void *arg)
+/* The first step, a bare yield's next one, or one that throws an error
+ * in: scheduled with call_soon, not by a future. */
+static void step_soon(void *arg)
 {
 	run_step(arg);
 }
@@ -107,13 +129,28 @@ static void wakeup(struct future *awaited, void *arg)
 	run_step(arg);
 }
 
+/* The loop is freed while the task is still pending: nobody can ever run
+ * it again. Say so, as asyncio does when such a task is collected, and
+ * reclaim what it holds. */
+static void destroyed_pending(void *arg)
+{
+	struct task *task = arg;
+	char message[160];
+	snprintf(message, sizeof message, "Task was destroyed but it is pending! (task %s)",
+	         task->name);
+	loop_call_exception_handler(task->loop, message);
+	if (task->awaited)
+		future_remove_done_callback(task->awaited, wakeup, task);
+	finish(task);
+}
+
 struct future *task_create_from(struct coro *coro)
 {
 	if (!coro)
 		return NULL;
 	struct task *task = calloc(1, sizeof *task);
 	struct future *future = future_new(coro->loop);
-	if (!task || !future || handle_detach(loop_call_soon(coro->loop, first_step, task)) < 0) {
+	if (!task || !future || handle_detach(loop_call_soon(coro->loop, step_soon, task)) < 0) {
 		free(task);
 		future_free(future);
 		coro_free(coro);
@@ -126,7 +163,8 @@ struct future *task_create_from(struct coro *coro)
 		               .frame = coro->frame,
 		               .free_frame = coro->free_frame,
 		               .state = TASK_PENDING };
-	future_set_cancel_hook(future, cancel_hook, task);
+	future_set_class(future, &task_class, task);
+	loop_join(task->loop, &task->member, destroyed_pending, task);
 	coro_hand_over(coro);
 	return future_retain(future);
 }
@@ -137,18 +175,58 @@ struct future *task_create(struct loop *loop, const char *name, task_step_fn *st
 	return task_create_from(coro_new(loop, name, step, frame, free_frame));
 }
 
-int task_await(struct task *task, struct future *future)
+/* A bare yield (task_yield): the future that says "give way once". */
+static bool yield_cancel(struct future *future, const char *message, void *self)
 {
-	if (!future)
-		return task_raise(task, -ENOMEM, "out of memory");
-	if (future == task->future) {
-		future_free(future);
-		return task_raise(task, -EDEADLK, "a task cannot await itself");
+	(void)self;
+	return future_cancel_base(future, message);
+}
+
+static const struct future_class yield_class = { .name = "yield", .cancel = yield_cancel };
+
+/* Run the next step from the ready queue, not from a future: after a
+ * bare yield, or to throw CODE (when not 0) into the coroutine there.
+ * Returns true (suspended), or false when even that is out of memory and
+ * the coroutine must hear of it now. */
+static bool resume_soon(struct task *task, int code)
+{
+	task->thrown = code;
+	if (handle_detach(loop_call_soon(task->loop, step_soon, task)) < 0) {
+		task->thrown = -ENOMEM;
+		return false;
 	}
+	task->state = TASK_WAITING;
+	return true;
+}
+
+bool task_await(struct task *task, struct future *future)
+{
 	future_free(task->awaited);
 	task->awaited = future;
-	if (future_add_done_callback(future, wakeup, task) < 0)
-		return task_raise(task, -ENOMEM, "out of memory");
+	/* What the previous await delivered is over and done with. */
+	task->thrown = 0;
+	task->cancel_now = false;
+	if (!future) {
+		task->thrown = -ENOMEM;
+		return false;
+	}
+	if (future == task->future) {
+		/* Holding our own future here would keep it alive for ever. */
+		task->awaited = NULL;
+		future_free(future);
+		return resume_soon(task, -EDEADLK);
+	}
+	if (future_get_loop(future) != task->loop)
+		return resume_soon(task, -EXDEV);
+	if (future_self(future, &yield_class))
+		return resume_soon(task, 0);
+	/* Done already: the outcome is there; asyncio does not yield either. */
+	if (future_done(future))
+		return false;
+	if (future_add_done_callback(future, wakeup, task) < 0) {
+		task->thrown = -ENOMEM;
+		return false;
+	}
 	task->state = TASK_WAITING;
 	/* Cancelled while it ran (by itself, say): the new wait is cancelled
 	 * at once, and the coroutine hears of it at its next step. */
@@ -156,22 +234,81 @@ int task_await(struct task *task, struct future *future)
 		task->must_cancel = false;
 		task->state = TASK_CANCELLING;
 	}
-	return TASK_STEP_AWAIT;
+	return true;
 }
 
-int task_outcome(struct task *task, void **value)
+int task_outcome(struct task *task)
 {
-	*value = NULL;
 	if (task->cancel_now)
 		return -ECANCELED;
+	if (task->thrown)
+		return task->thrown;
 	if (!task->awaited)
 		return -EINVAL;
-	return future_result(task->awaited, value);
+	void *unused;
+	return future_result(task->awaited, &unused);
+}
+
+void *task_await_result(struct task *task)
+{
+	void *value = NULL;
+	if (task->cancel_now || task->thrown || !task->awaited ||
+	    future_result(task->awaited, &value) < 0)
+		return NULL;
+	return value;
+}
+
+/* The words that go with a thrown error. */
+static const char *thrown_message(int code)
+{
+	switch (code) {
+	case -EDEADLK:
+		return "a task cannot await itself";
+	case -EXDEV:
+		return "the task got a future attached to a different loop";
+	default:
+		return strerror(-code);
+	}
+}
+
+/* The words of the cancellation the last await delivered: the task's own
+ * request, or the awaited future's, as Python re-raises the very
+ * CancelledError it caught, message and all. */
+static const char *delivered_cancel_message(struct task *task)
+{
+	if (!task->cancel_now && task->awaited && future_cancelled(task->awaited))
+		return future_cancel_message(task->awaited);
+	return task->cancel_message;
+}
+
+bool task_propagate(struct task *task)
+{
+	int code = task_outcome(task);
+	if (code == 0)
+		return false;
+	const struct future_error *error = NULL;
+	if (code == -ECANCELED)
+		task_raise(task, code, NULL);
+	else if (task->thrown || !task->awaited)
+		task_raise(task, code, thrown_message(code));
+	else if (future_exception(task->awaited, &error) == 0 && error)
+		task_raise(task, code, error->message);
+	else
+		task_raise(task, code, NULL);
+	return true;
 }
 
 int task_return(struct task *task, void *value, future_result_free_cb *free_value)
 {
-	if (future_set_result(task->future, value, free_value) < 0 && free_value)
+	/* A cancellation requested while this step ran, and not delivered
+	 * yet, wins (asyncio: __step checks _must_cancel on StopIteration). */
+	if (task->must_cancel) {
+		task->must_cancel = false;
+		future_cancel_base(task->future, task->cancel_message);
+	} else if (future_set_result_base(task->future, value, free_value) == 0) {
+		return TASK_STEP_DONE;
+	}
+	if (free_value)
 		free_value(value);
 	return TASK_STEP_DONE;
 }
@@ -179,9 +316,9 @@ int task_return(struct task *task, void *value, future_result_free_cb *free_valu
 int task_raise(struct task *task, int code, const char *message)
 {
 	if (code == -ECANCELED)
-		future_cancel_base(task->future, message ? message : task->cancel_message);
+		future_cancel_base(task->future, message ? message : delivered_cancel_message(task));
 	else
-		future_set_exception(task->future, code, message ? message : strerror(-code));
+		future_set_exception_base(task->future, code, message ? message : strerror(-code));
 	return TASK_STEP_DONE;
 }
 
@@ -194,19 +331,20 @@ static int request_cancel(struct task *task, const char *message)
 	if (task->state == TASK_DONE)
 		return 0;
 	task->cancel_requests++;
-	/* Kept outside the task, and only when there is one: most tasks are
-	 * never cancelled, and a suspended task should cost little memory. */
-	free(task->cancel_message);
-	task->cancel_message = message ? strndup(message, FUTURE_MESSAGE_MAX - 1) : NULL;
-	/* Waiting: cancel what it waits for. That future's done-callback
-	 * wakes the task, which then sees -ECANCELED; if it is a task, the
-	 * request travels down the chain through its own hook. */
-	if (task->state == TASK_WAITING && future_cancel(task->awaited, message)) {
+	/* Waiting: cancel what it waits for, which passes MESSAGE on. That
+	 * future's done-callback wakes the task, which then sees -ECANCELED;
+	 * if it is a task, the request travels down the chain through its
+	 * own class. */
+	if (task->state == TASK_WAITING && task->awaited && future_cancel(task->awaited, message)) {
 		task->state = TASK_CANCELLING;
 		return 1;
 	}
 	/* Not started, running, or its future is done but the wakeup has not
-	 * run yet: the next step delivers -ECANCELED. */
+	 * run yet: the next step delivers -ECANCELED, with MESSAGE. Kept
+	 * outside the task, and only when there is one: most tasks are never
+	 * cancelled, and a suspended task should cost little memory. */
+	free(task->cancel_message);
+	task->cancel_message = message ? strndup(message, FUTURE_MESSAGE_MAX - 1) : NULL;
 	task->must_cancel = true;
 	if (task->state != TASK_RUNNING)
 		task->state = TASK_CANCELLING;
@@ -214,29 +352,26 @@ static int request_cancel(struct task *task, const char *message)
 }
 
 /* future_cancel on a task's future comes here: Task overrides cancel(). */
-static bool cancel_hook(struct future *future, const char *message, void *arg)
+static bool cancel_override(struct future *future, const char *message, void *self)
 {
 	(void)future;
-	return request_cancel(arg, message) > 0;
+	return request_cancel(self, message) > 0;
 }
 
 int task_cancel(struct future *future, const char *message)
 {
-	struct task *task = future_cancel_hook_arg(future, cancel_hook);
-	if (!task)
-		return future_cancel(future, message);
-	return request_cancel(task, message);
+	return future_cancel(future, message) ? 1 : 0;
 }
 
 int task_cancelling(struct future *future)
 {
-	struct task *task = future_cancel_hook_arg(future, cancel_hook);
+	struct task *task = future_self(future, &task_class);
 	return task ? task->cancel_requests : 0;
 }
 
 int task_uncancel(struct future *future)
 {
-	struct task *task = future_cancel_hook_arg(future, cancel_hook);
+	struct task *task = future_self(future, &task_class);
 	if (!task)
 		return 0;
 	if (task->cancel_requests > 0)
@@ -251,17 +386,18 @@ struct future *task_future(struct task *task)
 
 enum task_state task_get_state(struct future *future)
 {
-	struct task *task = future_cancel_hook_arg(future, cancel_hook);
+	struct task *task = future_self(future, &task_class);
 	return task ? task->state : TASK_DONE;
 }
 
 struct future *task_yield(struct loop *loop)
 {
-	/* A future that is done already: awaiting it schedules the task's
-	 * wakeup at once, so the task runs again one trip through the ready
-	 * queue later, behind everything that was ready before it. */
+	/* Done already, so that whoever else awaits it does not wait; a task
+	 * sees its class and gives way for one iteration instead. */
 	struct future *future = future_new(loop);
-	if (future)
-		future_set_result(future, NULL, NULL);
+	if (future) {
+		future_set_class(future, &yield_class, future);
+		future_set_result_base(future, NULL, NULL);
+	}
 	return future;
 }

@@ -1,8 +1,9 @@
 /*
  * wait_for.h - wait for a future, but not for longer than a timeout.
  *
- * Mirrors: asyncio.wait_for(aw, timeout) (Python 3.11's version, which
- * waits for the cancelled awaitable to finish before it raises).
+ * Mirrors: asyncio.wait_for(aw, timeout), with Python 3.12's outcomes:
+ * it waits for the cancelled awaitable to finish before it raises, and a
+ * deadline that comes in the same iteration as the result wins.
  *
  *   await wait_for(loop, sock_recv(...), 0.5)
  *
@@ -13,8 +14,10 @@
  * -ETIMEDOUT. Waiting for it is the point: when wait_for reports the
  * timeout, the work it guarded has really stopped, and nothing it owned
  * is still open. If the inner future finishes anyway (a task that caught
- * the cancellation and returned a result), that outcome wins, as in
- * asyncio 3.11.
+ * the cancellation and returned a result), that outcome wins. If it was
+ * done already when the timer fired (both due in the same iteration), the
+ * timeout wins: Python 3.12 and later say TimeoutError there, 3.11 gave
+ * the result.
  *
  * Cancelling the wait_for future cancels the inner one in the same way,
  * and the wait_for future ends CANCELLED once the inner one is done.

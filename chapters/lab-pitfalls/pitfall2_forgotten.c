@@ -92,7 +92,7 @@ static int start_report(struct handler *h)
 static int handler_step(struct task *task, void *frame)
 {
 	struct handler *h = frame;
-	void *unused;
+	int rc;
 	CORO_BEGIN(h);
 	printf("[%.2f] handler: order received\n", loop_time(h->loop));
 	if (start_report(h) < 0)
@@ -100,10 +100,11 @@ static int handler_step(struct task *task, void *frame)
 	CORO_AWAIT(task, h, sleep_for(h->loop, 0.2));
 	printf("[%.2f] handler: reply sent\n", loop_time(h->loop));
 	if (h->mode == FIXED) {
-		CORO_AWAIT(task, h, future_retain(h->report_task));
-		int rc = task_outcome(task, &unused);
+		/* try: await report_task / except Exception as e: log it, raise */
+		CORO_TRY_AWAIT(task, h, future_retain(h->report_task), rc);
 		if (rc < 0) {
-			const struct future_error *error = future_exception(h->report_task);
+			const struct future_error *error;
+			future_exception(h->report_task, &error);
 			printf("[%.2f] handler: saving the report failed: %s\n", loop_time(h->loop),
 			       error ? error->message : strerror(-rc));
 			return task_raise(task, rc, "the report was not saved");

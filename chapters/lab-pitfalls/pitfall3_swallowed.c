@@ -18,9 +18,12 @@
  * task_raise(task, -ECANCELED, NULL). The caller gets "timed out" at
  * 3.00 s, and nothing is left open.
  *
- * No debug check can see this: catching a cancellation is sometimes the
- * right thing (a task that must tidy up, then re-raise), and the loop
- * cannot tell the two apart. What shows it is the program's own count of
+ * Swallowing takes a decision, in C as in Python: a plain CORO_AWAIT lets
+ * the cancellation go on up by itself, so the bad version has to catch it
+ * (CORO_TRY_AWAIT, Python's try/except) and then not re-raise it. No debug
+ * check can see this: catching a cancellation is sometimes the right
+ * thing (a task that must tidy up, then re-raise), and the loop cannot
+ * tell the two apart. What shows it is the program's own count of
  * open connections, and the time at which the caller got its answer.
  * Exit status 0 when the timeout held and nothing was left open, else 1.
  *
@@ -67,11 +70,11 @@ static void connection_close(struct loop *loop)
 static int worker_step(struct task *task, void *frame)
 {
 	struct worker *w = frame;
-	void *unused;
+	int outcome;
 	CORO_BEGIN(w);
 	connection_open(w->loop);
-	CORO_AWAIT(task, w, sleep_for(w->loop, WORK));
-	if (task_outcome(task, &unused) == -ECANCELED) {
+	CORO_TRY_AWAIT(task, w, sleep_for(w->loop, WORK), outcome);
+	if (outcome == -ECANCELED) {
 		if (w->fixed) {
 			printf("[%5.2f] worker: cancelled: closing, and passing it on\n", loop_time(w->loop));
 			connection_close(w->loop);

@@ -88,7 +88,6 @@ struct handler {
 static int handler_step(struct task *task, void *frame)
 {
 	struct handler *h = frame;
-	void *value = NULL;
 	char config[64];
 	CORO_BEGIN(h);
 	if (!h->fixed) {
@@ -101,11 +100,10 @@ static int handler_step(struct task *task, void *frame)
 		printf("[%.2f] handler: config: %s\n", loop_time(h->loop), config);
 		return task_return(task, NULL, NULL);
 	}
+	/* config = await fetch_config(): an error would go on up by itself. */
 	CORO_AWAIT(task, h, fetch_config(h->loop));
-	int rc = task_outcome(task, &value);
-	if (rc < 0)
-		return task_raise(task, rc, "fetch_config failed");
-	printf("[%.2f] handler: config: %s\n", loop_time(h->loop), (const char *)value);
+	printf("[%.2f] handler: config: %s\n", loop_time(h->loop),
+	       (const char *)task_await_result(task));
 	CORO_END(task, h);
 }
 

@@ -130,6 +130,10 @@ int future_set_exception(struct future *future, int code, const char *message)
 
 bool future_cancel(struct future *future, const char *message)
 {
+	/* Whoever cancels a future has given up on its outcome: a failed
+	 * future's error is not reported as never retrieved (asyncio:
+	 * cancel() clears __log_traceback before it looks at the state). */
+	future->retrieved = true;
 	if (future->state != FUTURE_PENDING)
 		return false;
 	snprintf(future->cancel_message, sizeof future->cancel_message, "%s",
@@ -173,12 +177,18 @@ int future_result(struct future *future, void **result)
 	return 0;
 }
 
-const struct future_error *future_exception(struct future *future)
+int future_exception(struct future *future, const struct future_error **error)
 {
-	if (future->state != FUTURE_FINISHED || !future->failed)
-		return NULL;
-	future->retrieved = true;
-	return &future->error;
+	*error = NULL;
+	if (future->state == FUTURE_PENDING)
+		return -EAGAIN;
+	if (future->state == FUTURE_CANCELLED)
+		return -ECANCELED;
+	if (future->failed) {
+		future->retrieved = true;
+		*error = &future->error;
+	}
+	return 0;
 }
 
 const char *future_cancel_message(const struct future *future)

@@ -430,6 +430,10 @@ int loop_run_until_complete(struct loop *loop, struct future *future)
 {
 	if (loop->running)
 		return -EBUSY;
+	/* Another loop's future is completed by that loop's callbacks: this
+	 * one would wait for ever (asyncio: ValueError). */
+	if (future_get_loop(future) != loop)
+		return -EXDEV;
 	/* The future stops the loop when it is done: no polling. */
 	int rc = future_add_done_callback(future, stop_when_done, loop);
 	if (rc < 0)

@@ -23,12 +23,13 @@
  *
  * Interface:
  *   enum task_step, task_step_fn   what a step function is and returns
- *   CORO_BEGIN / CORO_AWAIT / CORO_END   the switch, written by macros
+ *   CORO_BEGIN / CORO_AWAIT / CORO_TRY_AWAIT / CORO_END
+ *                              the switch, written by macros
  *   coro_new / coro_free       a coroutine object that has not run yet
  *   coro_hand_over             for task.c: the coroutine starts running
  *
- * Include task.h to write a coroutine: the macros call task_await and
- * task_return.
+ * Include task.h to write a coroutine: the macros call task_await,
+ * task_propagate, task_outcome and task_return.
  */
 #ifndef CORO_H
 #define CORO_H
@@ -55,15 +56,44 @@ typedef void coro_frame_free_cb(void *frame);
 	case 0:
 
 /*
- * Await FUTURE_EXPR: remember this line as the resume point, hand the
- * future to the task and return; the next step jumps back to the case label
- * right here. Read the outcome with task_outcome(task, &value) just after.
+ * Await FUTURE_EXPR, as `await` does in Python: an error or a cancellation
+ * that the future ends with goes on up, and ends this coroutine with it
+ * (task_raise), unless the coroutine catches it with CORO_TRY_AWAIT. The
+ * result, if any, is task_await_result(task) just after.
+ *
+ * How: remember this line as the resume point and hand the future to the
+ * task. A future that is not done yet suspends the coroutine (return); the
+ * next step jumps back to the case label right here. A future that is done
+ * already does not: its outcome is there, so the coroutine goes straight
+ * on, with no trip round the loop, as `await` on a done future in Python.
  */
 #define CORO_AWAIT(task, frame, future_expr)                                                       \
 	do {                                                                                       \
 		(frame)->resume_point = __LINE__;                                                  \
-		return task_await((task), (future_expr));                                          \
-	case __LINE__:;                                                                            \
+		if (task_await((task), (future_expr)))                                             \
+			return TASK_STEP_AWAIT;                                                    \
+		__attribute__((fallthrough));                                                      \
+	case __LINE__:                                                                             \
+		if (task_propagate(task))                                                          \
+			return TASK_STEP_DONE;                                                     \
+	} while (0)
+
+/*
+ * The same await inside `try: ... except BaseException`: nothing goes up
+ * by itself. OUTCOME (an int variable) receives what the await delivered:
+ * 0 (the result is task_await_result(task)), the future's error code, or
+ * -ECANCELED. Catching a cancellation this way is a decision: clean up,
+ * then task_raise(task, -ECANCELED, NULL) to let it go on, as Python code
+ * that catches CancelledError re-raises it.
+ */
+#define CORO_TRY_AWAIT(task, frame, future_expr, outcome)                                          \
+	do {                                                                                       \
+		(frame)->resume_point = __LINE__;                                                  \
+		if (task_await((task), (future_expr)))                                             \
+			return TASK_STEP_AWAIT;                                                    \
+		__attribute__((fallthrough));                                                      \
+	case __LINE__:                                                                             \
+		(outcome) = task_outcome(task);                                                    \
 	} while (0)
 
 /* Close the switch. Running off the end returns NULL, as an async def

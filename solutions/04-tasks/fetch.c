@@ -157,30 +157,27 @@ static struct future *receive(struct fetch *f)
 	return sock_recv(f->loop, f->fd, f->buf, sizeof f->buf);
 }
 
-/* After the await of a connect or a send: 0, or why it failed. */
-static int took(struct task *task, struct fetch *f)
+/* After the await of a connect or a send, whose OUTCOME the download
+ * catches to say what it was doing: 0, or why it failed. */
+static int took(struct fetch *f, int outcome)
 {
 	f->waiting = NULL;
-	void *unused;
-	int rc = task_outcome(task, &unused);
 	f->rc = 0;
-	return rc < 0 ? fail_errno(f, rc) : 0;
+	return outcome < 0 ? fail_errno(f, outcome) : 0;
 }
 
 /*
- * After the await of a sock_recv: take what it delivered. Returns 0 with
- * f->body set to the count of body bytes now at the front of f->buf
- * (f->closed when the server closed the connection instead), or a negative
- * errno with the cause in f->message.
+ * After the await of a sock_recv, whose OUTCOME the download catches:
+ * take what it delivered. Returns 0 with f->body set to the count of body
+ * bytes now at the front of f->buf (f->closed when the server closed the
+ * connection instead), or a negative errno with the cause in f->message.
  */
-static int take_received(struct task *task, struct fetch *f)
+static int take_received(struct task *task, struct fetch *f, int outcome)
 {
 	f->waiting = NULL;
-	void *value;
-	int rc = task_outcome(task, &value);
-	if (rc < 0)
-		return fail_errno(f, rc);
-	ssize_t got = (ssize_t)(intptr_t)value;
+	if (outcome < 0)
+		return fail_errno(f, outcome);
+	ssize_t got = (ssize_t)(intptr_t)task_await_result(task);
 	f->closed = got == 0;
 	f->body = 0;
 	if (f->closed)
@@ -313,30 +310,35 @@ static int succeed(struct task *task, struct fetch *f)
 	return task_return(task, result, free);
 }
 
-/* The download: chapter 1's fetch_steps, awaiting where it blocked. */
+/* The download: chapter 1's fetch_steps, awaiting where it blocked. Each
+ * await is a try: its error or cancellation becomes the download's own,
+ * in words that say what it was doing, and give_up cleans up and raises
+ * it on (Python: except OSError as e: raise DownloadError(...) from e). */
 static int fetch_steps(struct task *task, void *frame)
 {
 	struct fetch *f = frame;
+	int outcome; /* of the await just over: read at once, never kept */
 	CORO_BEGIN(f);
 	do {
 		if (find_server(f) < 0)
 			return give_up(task, f);
 		for (f->addr = f->addrs; f->addr; f->addr = f->addr->ai_next) {
 			close_connection(f);
-			CORO_AWAIT(task, f, start(f, "connecting", connect_next(f)));
+			CORO_TRY_AWAIT(task, f, start(f, "connecting", connect_next(f)), outcome);
 			/* Like socket.create_connection: on to the next address. */
-			if (took(task, f) == 0 || f->rc == -ECANCELED || f->rc == -ETIMEDOUT)
+			if (took(f, outcome) == 0 || f->rc == -ECANCELED || f->rc == -ETIMEDOUT)
 				break;
 		}
 		if (f->rc < 0)
 			return give_up(task, f);
 		events_connected(f->events, f->id, f->url);
-		CORO_AWAIT(task, f, start(f, "sending the request", send_request(f)));
-		if (took(task, f) < 0)
+		CORO_TRY_AWAIT(task, f, start(f, "sending the request", send_request(f)), outcome);
+		if (took(f, outcome) < 0)
 			return give_up(task, f);
 		do
-			CORO_AWAIT(task, f, start(f, "waiting for the headers", receive(f)));
-		while ((f->rc = take_received(task, f)) == 0 && !f->closed &&
+			CORO_TRY_AWAIT(task, f, start(f, "waiting for the headers", receive(f)),
+			               outcome);
+		while ((f->rc = take_received(task, f, outcome)) == 0 && !f->closed &&
 		       f->parser.state == RESPONSE_HEAD);
 		if (f->rc < 0 || check_head(f) < 0)
 			return give_up(task, f);
@@ -344,8 +346,8 @@ static int fetch_steps(struct task *task, void *frame)
 	if (f->rc < 0 || open_output(f) < 0)
 		return give_up(task, f);
 	while (f->parser.state == RESPONSE_BODY && !f->closed) {
-		CORO_AWAIT(task, f, start(f, "reading the body", receive(f)));
-		if ((f->rc = take_received(task, f)) < 0 || save_bytes(f) < 0)
+		CORO_TRY_AWAIT(task, f, start(f, "reading the body", receive(f)), outcome);
+		if ((f->rc = take_received(task, f, outcome)) < 0 || save_bytes(f) < 0)
 			return give_up(task, f);
 	}
 	if (commit_body(f) < 0)

@@ -28,8 +28,8 @@ struct future {
 	bool retrieved; /* somebody read the error */
 	struct future_error error;
 	char cancel_message[FUTURE_MESSAGE_MAX];
-	future_cancel_cb *cancel_hook; /* NULL: future_cancel is the plain one */
-	void *cancel_hook_arg;
+	const struct future_class *cls; /* NULL: a plain future */
+	void *self;                     /* the class's own object (a task) */
 	struct done_callback *callbacks; /* waiting for the future to be done */
 	size_t callback_count, callback_capacity;
 };
@@ -74,6 +74,8 @@ void future_free(struct future *future)
 		return;
 	if (future->failed && !future->retrieved)
 		report_unretrieved_error(future);
+	if (future->cls && future->cls->release)
+		future->cls->release(future->self);
 	if (future->free_result)
 		future->free_result(future->result);
 	free(future->callbacks);
@@ -107,7 +109,7 @@ static void schedule_callbacks(struct future *future)
 	future->callback_count = 0;
 }
 
-int future_set_result(struct future *future, void *result, future_result_free_cb *free_result)
+int future_set_result_base(struct future *future, void *result, future_result_free_cb *free_result)
 {
 	if (future->state != FUTURE_PENDING)
 		return -EINVAL;
@@ -118,7 +120,7 @@ int future_set_result(struct future *future, void *result, future_result_free_cb
 	return 0;
 }
 
-int future_set_exception(struct future *future, int code, const char *message)
+int future_set_exception_base(struct future *future, int code, const char *message)
 {
 	if (future->state != FUTURE_PENDING)
 		return -EINVAL;
@@ -130,12 +132,37 @@ int future_set_exception(struct future *future, int code, const char *message)
 	return 0;
 }
 
+/* A sealed class (a task) finishes its future itself: a result set from
+ * outside would be silently replaced, or would replace the coroutine's. */
+static bool sealed(const struct future *future)
+{
+	return future->cls && future->cls->sealed;
+}
+
+int future_set_result(struct future *future, void *result, future_result_free_cb *free_result)
+{
+	if (sealed(future))
+		return -EPERM;
+	return future_set_result_base(future, result, free_result);
+}
+
+int future_set_exception(struct future *future, int code, const char *message)
+{
+	if (sealed(future))
+		return -EPERM;
+	return future_set_exception_base(future, code, message);
+}
+
 bool future_cancel(struct future *future, const char *message)
 {
+	/* Whoever cancels a future has given up on its outcome: a failed
+	 * future's error is not reported as never retrieved (asyncio:
+	 * cancel() clears __log_traceback before it looks at the state). */
+	future->retrieved = true;
 	if (future->state != FUTURE_PENDING)
 		return false;
-	if (future->cancel_hook)
-		return future->cancel_hook(future, message, future->cancel_hook_arg);
+	if (future->cls && future->cls->cancel)
+		return future->cls->cancel(future, message, future->self);
 	return future_cancel_base(future, message);
 }
 
@@ -150,15 +177,15 @@ bool future_cancel_base(struct future *future, const char *message)
 	return true;
 }
 
-void future_set_cancel_hook(struct future *future, future_cancel_cb *hook, void *arg)
+void future_set_class(struct future *future, const struct future_class *cls, void *self)
 {
-	future->cancel_hook = hook;
-	future->cancel_hook_arg = hook ? arg : NULL;
+	future->cls = cls;
+	future->self = cls ? self : NULL;
 }
 
-void *future_cancel_hook_arg(const struct future *future, future_cancel_cb *hook)
+void *future_self(const struct future *future, const struct future_class *cls)
 {
-	return future->cancel_hook == hook ? future->cancel_hook_arg : NULL;
+	return future->cls == cls ? future->self : NULL;
 }
 
 struct loop *future_get_loop(const struct future *future)
@@ -195,12 +222,18 @@ int future_result(struct future *future, void **result)
 	return 0;
 }
 
-const struct future_error *future_exception(struct future *future)
+int future_exception(struct future *future, const struct future_error **error)
 {
-	if (future->state != FUTURE_FINISHED || !future->failed)
-		return NULL;
-	future->retrieved = true;
-	return &future->error;
+	*error = NULL;
+	if (future->state == FUTURE_PENDING)
+		return -EAGAIN;
+	if (future->state == FUTURE_CANCELLED)
+		return -ECANCELED;
+	if (future->failed) {
+		future->retrieved = true;
+		*error = &future->error;
+	}
+	return 0;
 }
 
 const char *future_cancel_message(const struct future *future)

@@ -66,33 +66,42 @@ static struct future *cleanup_resources(struct loop *loop)
 	return task_create(loop, "cleanup_resources", cleanup_step, c, free);
 }
 
-/* long_running_task(name, duration), one case per await point. */
+/*
+ * long_running_task(name, duration), one case per await point. The switch
+ * sits in a loop: task_await says whether the coroutine must really wait.
+ * When the future is done already it does not, and the step goes straight
+ * on to the case of the new resume point, as `await` does in Python.
+ */
 static int worker_step(struct task *task, void *frame)
 {
 	struct worker *w = frame;
-	void *unused;
-	switch ((enum worker_point)w->resume_point) {
-	case WORKER_STARTING:
-		printf("%s started\n", w->name);
-		break;
-	case WORKER_WORKING: /* back from a sleep(0): was it cancelled? */
-		if (task_outcome(task, &unused) == -ECANCELED) {
-			printf("%s was cancelled during work\n", w->name);
-			w->resume_point = WORKER_CLEANING_UP;
-			return task_await(task, cleanup_resources(w->loop));
+	for (;;) {
+		switch ((enum worker_point)w->resume_point) {
+		case WORKER_STARTING:
+			printf("%s started\n", w->name);
+			break;
+		case WORKER_WORKING: /* back from a sleep(0): was it cancelled? */
+			if (task_outcome(task) == -ECANCELED) {
+				printf("%s was cancelled during work\n", w->name);
+				w->resume_point = WORKER_CLEANING_UP;
+				if (task_await(task, cleanup_resources(w->loop)))
+					return TASK_STEP_AWAIT;
+				continue;
+			}
+			break;
+		case WORKER_CLEANING_UP: /* back from cleanup: `finally`, then re-raise */
+			printf("%s cleanup done\n", w->name);
+			return task_raise(task, -ECANCELED, NULL);
 		}
-		break;
-	case WORKER_CLEANING_UP: /* back from cleanup: `finally`, then re-raise */
-		printf("%s cleanup done\n", w->name);
-		return task_raise(task, -ECANCELED, NULL);
+		if (w->done == w->duration) {
+			printf("%s completed\n%s cleanup done\n", w->name, w->name);
+			return task_return(task, "success", NULL);
+		}
+		printf("%s working... %d/%d\n", w->name, ++w->done, w->duration);
+		w->resume_point = WORKER_WORKING;
+		if (task_await(task, task_yield(w->loop)))
+			return TASK_STEP_AWAIT;
 	}
-	if (w->done == w->duration) {
-		printf("%s completed\n%s cleanup done\n", w->name, w->name);
-		return task_return(task, "success", NULL);
-	}
-	printf("%s working... %d/%d\n", w->name, ++w->done, w->duration);
-	w->resume_point = WORKER_WORKING;
-	return task_await(task, task_yield(w->loop));
 }
 
 /* main_with_cancellation(), written with the macros. */
@@ -106,7 +115,7 @@ struct canceller {
 static int main_step(struct task *task, void *frame)
 {
 	struct canceller *m = frame;
-	void *result;
+	int outcome;
 	CORO_BEGIN(m);
 	struct worker *w = calloc(1, sizeof *w);
 	if (!w)
@@ -118,11 +127,14 @@ static int main_step(struct task *task, void *frame)
 		CORO_AWAIT(task, m, task_yield(m->loop));
 	printf("Cancelling WorkerA\n");
 	task_cancel(m->worker, NULL);
-	CORO_AWAIT(task, m, future_retain(m->worker));
-	if (task_outcome(task, &result) == -ECANCELED)
+	/* try: result = await task / except CancelledError */
+	CORO_TRY_AWAIT(task, m, future_retain(m->worker), outcome);
+	if (outcome == -ECANCELED)
 		printf("WorkerA final status: Cancelled\n");
+	else if (outcome < 0)
+		return task_raise(task, outcome, NULL);
 	else
-		printf("Result: WorkerA %s\n", (const char *)result);
+		printf("Result: WorkerA %s\n", (const char *)task_await_result(task));
 	CORO_END(task, m);
 }
 

@@ -31,8 +31,8 @@ struct future {
 	bool retrieved; /* somebody read the error */
 	struct future_error error; /* its message: copy_message's */
 	char *cancel_message;      /* copy_message's, or NULL for "" */
-	future_cancel_cb *cancel_hook; /* NULL: future_cancel is the plain one */
-	void *cancel_hook_arg;
+	const struct future_class *cls; /* NULL: a plain future */
+	void *self;                     /* the class's own object (a task) */
 	struct future *result_owner;     /* future_copy_state: who owns the result */
 	struct done_callback *callbacks; /* waiting for the future to be done */
 	size_t callback_count, callback_capacity;
@@ -83,6 +83,8 @@ void future_free(struct future *future)
 		return;
 	if (future->failed && !future->retrieved)
 		report_unretrieved_error(future);
+	if (future->cls && future->cls->release)
+		future->cls->release(future->self);
 	if (future->free_result)
 		future->free_result(future->result);
 	future_free(future->result_owner);
@@ -128,7 +130,7 @@ static void schedule_callbacks(struct future *future)
 	future->callback_count = 0;
 }
 
-int future_set_result(struct future *future, void *result, future_result_free_cb *free_result)
+int future_set_result_base(struct future *future, void *result, future_result_free_cb *free_result)
 {
 	if (future->state != FUTURE_PENDING)
 		return -EINVAL;
@@ -139,7 +141,7 @@ int future_set_result(struct future *future, void *result, future_result_free_cb
 	return 0;
 }
 
-int future_set_exception(struct future *future, int code, const char *message)
+int future_set_exception_base(struct future *future, int code, const char *message)
 {
 	if (future->state != FUTURE_PENDING)
 		return -EINVAL;
@@ -153,12 +155,37 @@ int future_set_exception(struct future *future, int code, const char *message)
 	return 0;
 }
 
+/* A sealed class (a task) finishes its future itself: a result set from
+ * outside would be silently replaced, or would replace the coroutine's. */
+static bool sealed(const struct future *future)
+{
+	return future->cls && future->cls->sealed;
+}
+
+int future_set_result(struct future *future, void *result, future_result_free_cb *free_result)
+{
+	if (sealed(future))
+		return -EPERM;
+	return future_set_result_base(future, result, free_result);
+}
+
+int future_set_exception(struct future *future, int code, const char *message)
+{
+	if (sealed(future))
+		return -EPERM;
+	return future_set_exception_base(future, code, message);
+}
+
 bool future_cancel(struct future *future, const char *message)
 {
+	/* Whoever cancels a future has given up on its outcome: a failed
+	 * future's error is not reported as never retrieved (asyncio:
+	 * cancel() clears __log_traceback before it looks at the state). */
+	future->retrieved = true;
 	if (future->state != FUTURE_PENDING)
 		return false;
-	if (future->cancel_hook)
-		return future->cancel_hook(future, message, future->cancel_hook_arg);
+	if (future->cls && future->cls->cancel)
+		return future->cls->cancel(future, message, future->self);
 	return future_cancel_base(future, message);
 }
 
@@ -172,15 +199,15 @@ bool future_cancel_base(struct future *future, const char *message)
 	return true;
 }
 
-void future_set_cancel_hook(struct future *future, future_cancel_cb *hook, void *arg)
+void future_set_class(struct future *future, const struct future_class *cls, void *self)
 {
-	future->cancel_hook = hook;
-	future->cancel_hook_arg = hook ? arg : NULL;
+	future->cls = cls;
+	future->self = cls ? self : NULL;
 }
 
-void *future_cancel_hook_arg(const struct future *future, future_cancel_cb *hook)
+void *future_self(const struct future *future, const struct future_class *cls)
 {
-	return future->cancel_hook == hook ? future->cancel_hook_arg : NULL;
+	return future->cls == cls ? future->self : NULL;
 }
 
 struct loop *future_get_loop(const struct future *future)
@@ -217,12 +244,18 @@ int future_result(struct future *future, void **result)
 	return 0;
 }
 
-const struct future_error *future_exception(struct future *future)
+int future_exception(struct future *future, const struct future_error **error)
 {
-	if (future->state != FUTURE_FINISHED || !future->failed)
-		return NULL;
-	future->retrieved = true;
-	return &future->error;
+	*error = NULL;
+	if (future->state == FUTURE_PENDING)
+		return -EAGAIN;
+	if (future->state == FUTURE_CANCELLED)
+		return -ECANCELED;
+	if (future->failed) {
+		future->retrieved = true;
+		*error = &future->error;
+	}
+	return 0;
 }
 
 const char *future_cancel_message(const struct future *future)
@@ -270,10 +303,10 @@ int future_copy_state(struct future *dest, struct future *source)
 		return future_cancel_base(dest, future_cancel_message(source)) ? 0 : -EINVAL;
 	if (source->failed) {
 		source->retrieved = true; /* it goes on in DEST, reported from there */
-		return future_set_exception(dest, source->error.code, source->error.message);
+		return future_set_exception_base(dest, source->error.code, source->error.message);
 	}
 	/* The result stays SOURCE's: DEST borrows it and keeps SOURCE alive. */
-	int rc = future_set_result(dest, source->result, NULL);
+	int rc = future_set_result_base(dest, source->result, NULL);
 	if (rc == 0)
 		dest->result_owner = future_retain(source);
 	return rc;

@@ -15,11 +15,11 @@ struct future;
 
 /*
  * sleep_for: a new future that finishes with the result NULL when DELAY
- * seconds have passed on loop_time()'s clock (DELAY <= 0: at the next look
- * at the timers). Cancelling the future cancels its timer, so a cancelled
- * sleep leaves nothing behind in the heap for long. Returns the future
- * with one reference for the caller, or NULL when out of memory.
- * (task_yield is asyncio.sleep(0) without a timer at all.)
+ * seconds have passed on loop_time()'s clock. Cancelling the future
+ * cancels its timer, so a cancelled sleep leaves nothing behind in the
+ * heap for long. DELAY <= 0 sets no timer at all: it is task_yield, one
+ * bare yield, as asyncio.sleep(0) is. Returns the future with one
+ * reference for the caller, or NULL when out of memory.
  */
 struct future *sleep_for(struct loop *loop, double delay);
 

@@ -78,13 +78,15 @@ struct worker {
 static int worker_step(struct task *task, void *frame)
 {
 	struct worker *w = frame;
-	void *unused;
+	int outcome;
 	CORO_BEGIN(w);
 	say(w->loop, "%s started", w->name);
 	for (w->done = 0; w->done < w->duration; w->done++) {
 		say(w->loop, "%s working... %d/%d", w->name, w->done + 1, w->duration);
-		CORO_AWAIT(task, w, sleep_for(w->loop, 1.0));
-		if (task_outcome(task, &unused) == -ECANCELED) {
+		/* try: await asyncio.sleep(1); a sleep ends with its result or
+		 * cancelled, so the cancellation is all there is to catch. */
+		CORO_TRY_AWAIT(task, w, sleep_for(w->loop, 1.0), outcome);
+		if (outcome == -ECANCELED) {
 			/* except CancelledError: clean up, then `finally`, then raise. */
 			say(w->loop, "%s was cancelled during work", w->name);
 			CORO_AWAIT(task, w, cleanup_resources(w->loop));
@@ -108,7 +110,7 @@ struct canceller {
 static int main_step(struct task *task, void *frame)
 {
 	struct canceller *m = frame;
-	void *result;
+	int outcome;
 	CORO_BEGIN(m);
 	struct worker *w = calloc(1, sizeof *w);
 	if (!w)
@@ -121,11 +123,14 @@ static int main_step(struct task *task, void *frame)
 	CORO_AWAIT(task, m, sleep_for(m->loop, 3.0));
 	say(m->loop, "Cancelling WorkerA");
 	task_cancel(m->worker, NULL);
-	CORO_AWAIT(task, m, future_retain(m->worker));
-	if (task_outcome(task, &result) == -ECANCELED)
+	/* try: result = await task / except CancelledError */
+	CORO_TRY_AWAIT(task, m, future_retain(m->worker), outcome);
+	if (outcome == -ECANCELED)
 		say(m->loop, "WorkerA final status: Cancelled");
+	else if (outcome < 0)
+		return task_raise(task, outcome, NULL);
 	else
-		say(m->loop, "Result: WorkerA %s", (const char *)result);
+		say(m->loop, "Result: WorkerA %s", (const char *)task_await_result(task));
 	CORO_END(task, m);
 }
 

@@ -218,9 +218,9 @@ struct ticket {
 /* Why a download has no result, in one line on stderr. */
 static void report_failure(struct downloads *all, struct future *download, const char *url)
 {
-	const struct future_error *error = future_exception(download);
+	const struct future_error *error;
 	progress_clear(all->progress);
-	if (future_cancelled(download))
+	if (future_exception(download, &error) == -ECANCELED)
 		fprintf(stderr, "download: %s: cancelled: %s\n", url,
 		        future_cancel_message(download));
 	else
@@ -329,7 +329,9 @@ static int download_all(struct downloads *all, struct diskwrite *writer)
 {
 	struct future *drained = drain_run(all->drain);
 	int rc = drained ? loop_run_until_complete(all->loop, drained) : -ENOMEM;
-	const struct future_error *error = rc == 0 ? future_exception(drained) : NULL;
+	const struct future_error *error = NULL;
+	if (rc == 0)
+		future_exception(drained, &error);
 	if (error)
 		fprintf(stderr, "download: the queue stopped: %s\n", error->message);
 	/* A download cancelled in the middle of a write left the write to its

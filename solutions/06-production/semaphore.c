@@ -116,8 +116,8 @@ struct future *semaphore_acquire(struct semaphore *sem)
 
 bool semaphore_took(struct future *acquire)
 {
-	return acquire && future_state(acquire) == FUTURE_FINISHED &&
-	       !future_exception(acquire);
+	const struct future_error *error = NULL;
+	return acquire && future_exception(acquire, &error) == 0 && !error;
 }
 
 int semaphore_release(struct semaphore *sem)

@@ -101,7 +101,8 @@ Test(fetch, leaves_no_descriptor_and_no_temporary_file)
 	for (int i = 0; i < N; i++) {
 		/* The first and the last succeed; every other one fails. */
 		bool good = i == 0 || i == N - 1;
-		const struct future_error *error = future_exception(downloads[i]);
+		const struct future_error *error;
+		future_exception(downloads[i], &error);
 		cr_assert_eq(error == NULL, good, "%s %s", paths[i],
 		             good ? "succeeds" : "fails");
 		future_free(downloads[i]);

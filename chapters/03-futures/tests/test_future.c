@@ -88,7 +88,10 @@ Test(future, starts_pending)
 	cr_assert(!future_done(f) && !future_cancelled(f), "not done, not cancelled");
 	void *value;
 	cr_assert_eq(result_of(f, &value), -EAGAIN, "result of a pending future: -EAGAIN");
-	cr_assert_null(future_exception(f), "no exception while pending");
+	const struct future_error *error = (void *)1;
+	cr_assert_eq(future_exception(f, &error), -EAGAIN,
+	             "exception() of a pending future: -EAGAIN (InvalidStateError)");
+	cr_assert_null(error, "and no error");
 	future_free(f);
 	loop_free(loop);
 }
@@ -116,14 +119,15 @@ struct row {
 	int set_result, set_exception; /* 0 or -EINVAL (InvalidStateError) */
 	bool cancel;                   /* did cancel() do anything? */
 	int result;                    /* future_result's return value */
-	bool has_exception;            /* does future_exception return one? */
+	int exception;                 /* future_exception's return value */
+	bool has_exception;            /* ... and does it give an error? */
 };
 
 static const struct row state_table[] = {
-	[START_PENDING] = { 0, 0, true, -EAGAIN, false },
-	[START_RESULT] = { -EINVAL, -EINVAL, false, 0, false },
-	[START_ERROR] = { -EINVAL, -EINVAL, false, -ECONNRESET, true },
-	[START_CANCELLED] = { -EINVAL, -EINVAL, false, -ECANCELED, false },
+	[START_PENDING] = { 0, 0, true, -EAGAIN, -EAGAIN, false },
+	[START_RESULT] = { -EINVAL, -EINVAL, false, 0, 0, false },
+	[START_ERROR] = { -EINVAL, -EINVAL, false, -ECONNRESET, 0, true },
+	[START_CANCELLED] = { -EINVAL, -EINVAL, false, -ECANCELED, -ECANCELED, false },
 };
 
 Test(future, follows_the_state_table_in_every_state)
@@ -137,8 +141,11 @@ Test(future, follows_the_state_table_in_every_state)
 		cr_assert_eq(result_of(f, &value), want->result, "result() when %s", name);
 		if (want->result == 0)
 			cr_assert_eq(value, &forty_two, "result() gives the value set");
-		cr_assert_eq(future_exception(f) != NULL, want->has_exception,
-		             "exception() when %s", name);
+		const struct future_error *error = NULL;
+		cr_assert_eq(future_exception(f, &error), want->exception, "exception() when %s",
+		             name);
+		cr_assert_eq(error != NULL, want->has_exception, "an error from exception() when %s",
+		             name);
 		future_free(f);
 
 		f = future_in(loop, s);
@@ -149,7 +156,7 @@ Test(future, follows_the_state_table_in_every_state)
 		int rc = future_set_exception(f, -EIO, "io");
 		cr_assert_eq(rc, want->set_exception, "set_exception() when %s", name);
 		if (rc == 0)
-			future_exception(f); /* read it, so it is not reported */
+			future_exception(f, &error); /* read it, so it is not reported */
 		future_free(f);
 		f = future_in(loop, s);
 		cr_assert_eq(future_cancel(f, NULL), want->cancel, "cancel() when %s", name);
@@ -205,7 +212,8 @@ Test(future, schedules_a_callback_added_after_completion)
 	struct loop *loop = quiet_loop();
 	for (int s = START_RESULT; s <= START_CANCELLED; s++) {
 		struct future *f = future_in(loop, s);
-		future_exception(f);
+		const struct future_error *error;
+		future_exception(f, &error);
 		ran[0] = '\0';
 		add_callback(f, note, "late");
 		cr_assert_str_empty(ran, "not run inline even though the future is done (%s)",
@@ -326,11 +334,15 @@ Test(future, does_not_report_an_error_that_was_read)
 	result_of(by_result, &value);
 	future_free(by_result);
 	struct future *by_exception = future_in(loop, START_ERROR);
-	future_exception(by_exception);
+	const struct future_error *error;
+	future_exception(by_exception, &error);
 	future_free(by_exception);
+	struct future *by_cancel = future_in(loop, START_ERROR);
+	cr_assert(!future_cancel(by_cancel, NULL), "cancel() of a failed future does nothing...");
+	future_free(by_cancel);
 	cr_assert_eq(report_count, 0,
-	             "an error read through result() or exception() is not "
-	             "reported, got: %s",
+	             "...but an error read through result() or exception(), or given up by "
+	             "cancel(), is not reported, got: %s",
 	             reports[0]);
 	loop_free(loop);
 }

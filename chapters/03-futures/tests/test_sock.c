@@ -161,7 +161,8 @@ Test(sock, recv_fails_with_the_error_of_the_socket)
 	struct future *f = started(sock_recv(loop, client, buf, sizeof buf), "sock_recv");
 	run_until_done(loop, f);
 	cr_assert_eq(sock_recv_count(f), -ECONNRESET, "the count is the error, -ECONNRESET");
-	const struct future_error *error = future_exception(f);
+	const struct future_error *error;
+	future_exception(f, &error);
 	cr_assert(error && error->code == -ECONNRESET, "the future failed with it");
 	future_free(f);
 	close(client);
@@ -186,7 +187,8 @@ Test(sock, connect_fails_with_connection_refused)
 	int fd;
 	struct future *f = started(sock_connect(loop, &ai, &fd), "sock_connect");
 	run_until_done(loop, f);
-	const struct future_error *error = future_exception(f);
+	const struct future_error *error;
+	future_exception(f, &error);
 	cr_assert(error && error->code == -ECONNREFUSED, "the future fails with -ECONNREFUSED");
 	future_free(f);
 	if (fd >= 0)

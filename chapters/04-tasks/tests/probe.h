@@ -48,9 +48,17 @@ static inline struct future *new_future(struct loop *loop)
  * task_step" at its first step: say so, not what would fail next. */
 static inline void require_stepped(struct future *task)
 {
-	const struct future_error *error =
-	        future_done(task) && !future_cancelled(task) ? future_exception(task) : NULL;
+	const struct future_error *error = NULL;
+	future_exception(task, &error);
 	cr_assert(error == NULL || error->code != -ENOSYS, "%s", error ? error->message : "");
+}
+
+/* The error FUTURE ended with, or NULL (a result, cancelled, pending). */
+static inline const struct future_error *error_of(struct future *future)
+{
+	const struct future_error *error = NULL;
+	future_exception(future, &error);
+	return error;
 }
 
 static inline int run_once(struct loop *loop)
@@ -90,14 +98,12 @@ struct probe {
 static inline int probe_step(struct task *task, void *frame)
 {
 	struct probe *p = frame;
-	void *value;
 	p->steps++;
 	CORO_BEGIN(p);
 	p->started++;
 	if (p->cancel_self)
 		task_cancel(task_future(task), "by itself");
-	CORO_AWAIT(task, p, future_retain(p->target));
-	p->outcome = task_outcome(task, &value);
+	CORO_TRY_AWAIT(task, p, future_retain(p->target), p->outcome);
 	if (p->outcome == -ECANCELED && !p->catch_cancel) {
 		p->cleaned_up = true;
 		return task_raise(task, -ECANCELED, NULL);
@@ -109,7 +115,7 @@ static inline int probe_step(struct task *task, void *frame)
 	}
 	if (p->outcome < 0)
 		return task_raise(task, p->outcome, "the awaited future failed");
-	return task_return(task, value, NULL);
+	return task_return(task, task_await_result(task), NULL);
 	CORO_END(task, p);
 }
 

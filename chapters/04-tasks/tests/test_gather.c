@@ -20,7 +20,8 @@ static struct future *gather_of(struct loop *loop, struct future *const f[], siz
 /* The gather's error, naming the hole while it is a stub. */
 static const struct future_error *gather_error(struct future *all)
 {
-	const struct future_error *error = future_exception(all);
+	const struct future_error *error;
+	future_exception(all, &error);
 	REQUIRE_IMPLEMENTED(error ? error->code : 0, "child_done");
 	return error;
 }
@@ -125,14 +126,54 @@ Test(gather, cancelling_the_gather_cancels_the_children)
 		cr_assert(p[i].cleaned_up, "child %d cleaned up", i);
 		cr_assert(future_cancelled(tasks[i]), "child %d is cancelled", i);
 	}
-	cr_assert(future_cancelled(all), "and so is the gather");
-	cr_assert_str_eq(future_cancel_message(all), "all of them", "with the message");
+	/* asyncio's gather sets a CancelledError as its exception. */
+	cr_assert(!future_cancelled(all), "the gather itself is not CANCELLED: as in asyncio, it "
+	                                  "FINISHED with the error -ECANCELED");
+	const struct future_error *error = gather_error(all);
+	cr_assert(error && error->code == -ECANCELED, "the gather's error is -ECANCELED");
+	cr_assert_str_eq(error->message, "all of them", "with the message");
 	future_free(all);
 	for (int i = 0; i < 2; i++) {
 		future_free(tasks[i]);
 		future_free(targets[i]);
 	}
 	loop_free(loop);
+}
+
+Test(gather, a_cancelled_child_fails_the_gather_with_its_cancellation)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f[2] = { new_future(loop), new_future(loop) };
+	struct future *all = gather_of(loop, f, 2, false);
+	future_cancel(f[0], "child gone");
+	run_until(loop, all);
+	cr_assert(!future_cancelled(all), "the gather is not CANCELLED: asyncio sets a "
+	                                  "CancelledError as its exception (FINISHED)");
+	const struct future_error *error = gather_error(all);
+	cr_assert(error && error->code == -ECANCELED, "its error is -ECANCELED");
+	cr_assert_str_eq(error->message, "child gone", "with the child's message");
+	cr_assert(!future_done(f[1]), "the other child goes on");
+	future_free(all);
+	for (int i = 0; i < 2; i++)
+		future_free(f[i]);
+	loop_free(loop);
+}
+
+Test(gather, return_exceptions_retrieves_the_errors_it_hands_on)
+{
+	struct loop *loop = quiet_loop();
+	struct future *child = new_future(loop);
+	struct future *all = gather_of(loop, &child, 1, true);
+	future_set_exception(child, -ECONNRESET, "reset");
+	run_until(loop, all);
+	gather_error(all);
+	future_free(all);
+	future_free(child);
+	loop_free(loop);
+	cr_assert_eq(report_count, 0,
+	             "an error handed on in the result counts as retrieved, so nothing says "
+	             "\"never retrieved\" (but: %s)",
+	             reports[0]);
 }
 
 Test(gather, of_nothing_is_done_at_once)

@@ -52,7 +52,8 @@ Test(fetch, downloads_overlap)
 /* A download that met a stub of the starter says so in its error. */
 static void require_no_stub(struct future *download)
 {
-	const struct future_error *error = future_exception(download);
+	const struct future_error *error;
+	future_exception(download, &error);
 	cr_assert(error == NULL || error->code != -ENOSYS, "%s", error ? error->message : "");
 }
 
@@ -98,7 +99,8 @@ Test(fetch, leaves_no_descriptor_and_no_temporary_file)
 	require_no_stub(all);
 	for (int i = 0; i < N; i++) {
 		require_no_stub(downloads[i]);
-		const struct future_error *error = future_exception(downloads[i]);
+		const struct future_error *error;
+		future_exception(downloads[i], &error);
 		bool good = i == 0 || i == N - 1;
 		cr_assert_eq(error == NULL, good, "%s %s", paths[i], good ? "succeeds" : "fails");
 		future_free(downloads[i]);

@@ -69,7 +69,8 @@ Test(task, fails_with_the_error_the_coroutine_raises)
 	run_until(loop, task);
 	require_stepped(task);
 	cr_assert_eq(p.outcome, -ECONNRESET, "the await delivers the target's error");
-	const struct future_error *error = future_exception(task);
+	const struct future_error *error;
+	future_exception(task, &error);
 	cr_assert(error != NULL && error->code == -ECONNRESET, "the task fails with that code");
 	cr_assert_str_eq(error->message, "the awaited future failed", "and the raised message");
 	future_free(task);
@@ -132,7 +133,8 @@ Test(task, refuses_to_await_itself)
 	p.target = task; /* the probe awaits its own task */
 	run_until(loop, task);
 	require_stepped(task);
-	const struct future_error *error = future_exception(task);
+	const struct future_error *error;
+	future_exception(task, &error);
 	cr_assert(error != NULL && error->code == -EDEADLK,
 	          "a task that awaits itself fails with -EDEADLK");
 	future_free(task);

@@ -20,7 +20,8 @@ static struct future *acquire(struct semaphore *sem)
 {
 	struct future *f = semaphore_acquire(sem);
 	cr_assert(f != NULL, "semaphore_acquire returns a future");
-	const struct future_error *error = future_done(f) ? future_exception(f) : NULL;
+	const struct future_error *error;
+	future_exception(f, &error);
 	cr_assert(error == NULL || error->code != -ENOSYS, "%s", error ? error->message : "");
 	return f;
 }
@@ -130,17 +131,17 @@ struct user {
 static int user_step(struct task *task, void *frame)
 {
 	struct user *u = frame;
-	void *unused;
+	int outcome;
 	CORO_BEGIN(u);
 	u->acquiring = semaphore_acquire(u->sem);
-	CORO_AWAIT(task, u, future_retain(u->acquiring));
+	CORO_TRY_AWAIT(task, u, future_retain(u->acquiring), outcome);
 	if (semaphore_took(u->acquiring)) {
-		/* Even when task_outcome says -ECANCELED: the slot is ours. */
+		/* Even when the outcome is -ECANCELED: the slot is ours. */
 		semaphore_release(u->sem);
 		u->gave_back = true;
 	}
-	if (task_outcome(task, &unused) == -ECANCELED)
-		return task_raise(task, -ECANCELED, NULL);
+	if (outcome < 0)
+		return task_raise(task, outcome, NULL);
 	CORO_END(task, u);
 }
 

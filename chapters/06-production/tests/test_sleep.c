@@ -21,10 +21,8 @@ struct sleeper {
 static int sleeper_step(struct task *task, void *frame)
 {
 	struct sleeper *s = frame;
-	void *unused;
 	CORO_BEGIN(s);
-	CORO_AWAIT(task, s, sleep_for(s->loop, s->delay));
-	s->outcome = task_outcome(task, &unused);
+	CORO_TRY_AWAIT(task, s, sleep_for(s->loop, s->delay), s->outcome);
 	s->woke = true;
 	s->woke_at = loop_time(s->loop);
 	if (s->outcome < 0)

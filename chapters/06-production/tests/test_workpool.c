@@ -155,7 +155,8 @@ Test(workpool, an_error_code_reaches_the_future)
 	struct workpool *pool = new_pool(loop, 1);
 	struct future *future = workpool_submit(pool, fail_no_space, NULL);
 	cr_assert_eq(loop_run_until_complete(loop, future), 0, "the future completes");
-	const struct future_error *error = future_exception(future);
+	const struct future_error *error;
+	future_exception(future, &error);
 	cr_assert(error != NULL, "with an error");
 	cr_assert_eq(error->code, -ENOSPC, "the job's code, -ENOSPC (got %d)", error->code);
 	cr_assert_str_eq(error->message, strerror(ENOSPC), "and its strerror message");
