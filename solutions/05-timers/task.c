@@ -271,12 +271,14 @@ static const char *thrown_message(int code)
 	}
 }
 
-/* The words of the cancellation the last await delivered: the task's own
- * request, or the awaited future's, as Python re-raises the very
- * CancelledError it caught, message and all. */
+/* The words of the cancellation the last await delivered, as Python
+ * re-raises the very CancelledError it caught, message and all: the
+ * awaited future's when it was cancelled (even if later requests were
+ * made of the task meanwhile: asyncio throws the waiter's own
+ * CancelledError then), else the task's own request. */
 static const char *delivered_cancel_message(struct task *task)
 {
-	if (!task->cancel_now && task->awaited && future_cancelled(task->awaited))
+	if (task->awaited && future_cancelled(task->awaited))
 		return future_cancel_message(task->awaited);
 	return task->cancel_message;
 }

@@ -147,7 +147,106 @@ Test(cancel, a_done_task_cannot_be_cancelled)
 	loop_free(loop);
 }
 
-Test(cancel, counts_the_requests_and_keeps_the_latest_message)
+Test(cancel, a_cancellation_still_pending_when_the_coroutine_returns_wins)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	future_set_result(target, NULL, NULL);
+	struct awaiter a = { .cancel_at_end = true };
+	struct future *task = awaiter_task(loop, &a, target);
+	run_until(loop, task);
+	require_stepped(task);
+	REQUIRE_IMPLEMENTED(task_cancelling(task) == 0 ? -ENOSYS : 0, "request_cancel");
+	cr_assert(future_cancelled(task),
+	          "a task that cancels itself and then returns, without an await in between, "
+	          "ends CANCELLED: the request was never delivered, and it wins over the result "
+	          "(asyncio: test_cancel_at_end)");
+	cr_assert_str_eq(future_cancel_message(task), "at the end", "with its message");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+/* An outer coroutine that awaits the inner task with a plain await. */
+struct outer {
+	int resume_point;
+	struct future *inner;
+};
+
+static int outer_step(struct task *task, void *frame)
+{
+	struct outer *o = frame;
+	CORO_BEGIN(o);
+	CORO_AWAIT(task, o, future_retain(o->inner));
+	return task_return(task, "inner done", NULL);
+	CORO_END(task, o);
+}
+
+Test(cancel, the_message_goes_on_up_through_an_awaiting_task)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct awaiter a = { 0 };
+	struct future *inner = awaiter_task(loop, &a, target);
+	struct outer o = { .inner = inner };
+	struct future *outer = task_create(loop, "outer", outer_step, &o, NULL);
+	cr_assert(outer != NULL, "task_create");
+	run_once(loop);
+	require_stepped(inner);
+	cr_assert_eq(cancel(inner, "my message"), 1, "the inner task is cancelled");
+	run_until(loop, outer);
+	cr_assert(future_cancelled(outer),
+	          "the outer task, which awaited it without catching, ends CANCELLED too");
+	cr_assert_str_eq(future_cancel_message(outer), "my message",
+	                 "and the message made it all the way up (asyncio: "
+	                 "test_cancel_with_message_then_future_result)");
+	cr_assert_eq(task_cancelling(outer), 0,
+	             "although nobody asked the outer task itself to cancel");
+	future_free(outer);
+	future_free(inner);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, the_count_survives_the_end_of_the_task)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cancel(task, "stop");
+	run_until(loop, task);
+	cr_assert_eq(task_cancelling(task), 1,
+	             "task_cancelling still says 1 once the task is done, as asyncio's "
+	             "cancelling() does");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, cancelling_a_task_that_failed_gives_up_its_error)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	future_set_exception(target, -ECONNRESET, "reset");
+	struct awaiter a = { 0 };
+	struct future *task = awaiter_task(loop, &a, target);
+	run_until(loop, task);
+	require_stepped(task);
+	cr_assert_eq(task_cancel(task, NULL), 0, "a done task cannot be cancelled...");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+	cr_assert_eq(report_count, 0,
+	             "...but whoever tried has given up on its error: it is not reported as "
+	             "never retrieved (asyncio: test_tb_logger_not_called_after_cancel), "
+	             "but: %s",
+	             reports[0]);
+}
+
+Test(cancel, counts_the_requests_and_delivers_the_first_message_it_passed_on)
 {
 	struct loop *loop = quiet_loop();
 	struct future *target = new_future(loop);
@@ -160,7 +259,9 @@ Test(cancel, counts_the_requests_and_keeps_the_latest_message)
 	cr_assert_eq(task_cancelling(task), 2, "task_cancelling counts both");
 	cr_assert_eq(task_uncancel(task), 1, "task_uncancel takes one back");
 	run_until(loop, task);
-	expect_cancelled(task, "second");
+	/* The first request cancelled the awaited future with its words; the
+	 * coroutine meets that CancelledError, as in asyncio. */
+	expect_cancelled(task, "first");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);

@@ -176,6 +176,48 @@ Test(task, reports_a_coroutine_freed_without_running)
 	cr_assert_eq(report_count, 1, "and not again when the loop closes");
 }
 
+Test(task, its_future_refuses_a_result_from_outside)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(future_set_result(task, &forty_two, NULL), -EPERM,
+	             "future_set_result on a task's future: -EPERM (asyncio: RuntimeError, "
+	             "\"Task does not support set_result operation\")");
+	cr_assert_eq(future_set_exception(task, -EIO, "from outside"), -EPERM,
+	             "future_set_exception too: only the coroutine finishes its task");
+	cr_assert(!future_done(task), "the task goes on");
+	future_set_result(target, &forty_two, NULL);
+	run_until(loop, task);
+	void *value = NULL;
+	cr_assert_eq(future_result(task, &value), 0, "and ends with");
+	cr_assert_eq(value, &forty_two, "the coroutine's own result");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(task, a_task_still_pending_when_its_loop_is_freed_is_reported)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(report_count, 0, "nothing is reported while the loop lives");
+	loop_free(loop);
+	cr_assert_eq(report_count, 1, "one report when the loop is freed under a pending task");
+	cr_assert_str_eq(reports[0], "Task was destroyed but it is pending! (task probe)",
+	                 "asyncio's words, and the task's name");
+	cr_assert(!future_done(task), "the task never ran on");
+	future_free(task);
+	future_free(target);
+}
+
 Test(task, debug_mode_follows_the_environment)
 {
 	setenv("ASYNCIO_C_DEBUG", "1", 1);

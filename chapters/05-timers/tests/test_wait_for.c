@@ -206,6 +206,48 @@ Test(wait_for, cancelling_the_task_that_waits_cancels_the_inner_task_too)
 	loop_free(loop);
 }
 
+static struct future *sleep_future_of(struct loop *loop, double delay)
+{
+	struct future *f = sleep_for(loop, delay);
+	cr_assert(f != NULL, "not implemented yet: timer_heap_push (sleep_for returned NULL)");
+	return f;
+}
+
+static void complete_inner(void *arg)
+{
+	future_set_result(arg, "in time?", NULL); /* -EINVAL if cancelled meanwhile */
+}
+
+/* The inner future and the timeout fall due in the same iteration. */
+static void race_at_the_deadline(bool inner_timer_first)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct future *inner = inner_timer_first ? sleep_future_of(loop, 1.0) : new_future(loop);
+	struct seen seen;
+	struct future *outer = guarded(loop, inner, 1.0, &seen);
+	if (!inner_timer_first)
+		handle_detach(scheduled(loop_call_later(loop, 1.0, complete_inner, inner)));
+	run_until(loop, outer);
+	expect_timed_out(outer);
+	cr_assert_float_eq(seen.at, 1.0, 1e-9, "at the deadline");
+	future_free(outer);
+	future_free(inner);
+	loop_run(loop);
+	loop_free(loop);
+}
+
+Test(wait_for, a_result_due_at_the_deadline_loses_when_its_timer_came_first)
+{
+	/* Python 3.12 and later: TimeoutError; 3.11 gave the result. */
+	race_at_the_deadline(true);
+}
+
+Test(wait_for, a_result_due_at_the_deadline_loses_when_the_deadline_came_first)
+{
+	race_at_the_deadline(false);
+}
+
 Test(wait_for, a_zero_timeout_takes_the_outcome_of_a_done_future)
 {
 	struct virtual_clock clock;

@@ -151,4 +151,46 @@ static inline struct future *probe_task(struct loop *loop, struct probe *p, stru
 	return task;
 }
 
+/*
+ * The awaiter coroutine: `await target` AWAITS times (CORO_AWAIT, so an
+ * error or a cancellation goes on up by itself), then return "done". It
+ * can cancel its own task first, or just before it returns.
+ */
+struct awaiter {
+	int resume_point;
+	struct future *target; /* borrowed: the test owns it */
+	int awaits;            /* how many times to await it (at least 1) */
+	bool cancel_first;     /* task_cancel its own task before awaiting */
+	bool cancel_at_end;    /* task_cancel its own task just before returning */
+	int steps;             /* how many times the step function was called */
+	int came_back;         /* awaits that delivered a result */
+	int i;
+};
+
+static inline int awaiter_step(struct task *task, void *frame)
+{
+	struct awaiter *a = frame;
+	a->steps++;
+	CORO_BEGIN(a);
+	if (a->cancel_first)
+		task_cancel(task_future(task), "first");
+	for (a->i = 0; a->i < (a->awaits > 0 ? a->awaits : 1); a->i++) {
+		CORO_AWAIT(task, a, future_retain(a->target));
+		a->came_back++;
+	}
+	if (a->cancel_at_end)
+		task_cancel(task_future(task), "at the end");
+	return task_return(task, "done", NULL);
+	CORO_END(task, a);
+}
+
+static inline struct future *awaiter_task(struct loop *loop, struct awaiter *a,
+                                          struct future *target)
+{
+	a->target = target;
+	struct future *task = task_create(loop, "awaiter", awaiter_step, a, NULL);
+	cr_assert(task != NULL, "task_create returns the task's future");
+	return task;
+}
+
 #endif

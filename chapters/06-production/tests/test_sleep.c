@@ -81,18 +81,40 @@ Test(sleep, three_sleeping_tasks_overlap)
 	loop_free(loop);
 }
 
-Test(sleep, zero_and_negative_delays_end_at_the_next_look_at_the_timers)
+Test(sleep, zero_and_negative_delays_set_no_timer)
 {
 	struct virtual_clock clock;
 	struct loop *loop = virtual_loop(&clock);
 	struct future *zero = sleep_future(loop, 0.0);
 	struct future *negative = sleep_future(loop, -5.0);
-	run_once(loop);
-	cr_assert(future_done(zero) && future_done(negative), "both done after one iteration");
-	cr_assert_eq(clock.jumps, 0, "without waiting");
-	run_all(loop); /* their done-callbacks, which free the timers */
+	cr_assert(future_done(zero) && future_done(negative),
+	          "both are done at once: no timer, nothing to wait for (a task that awaits "
+	          "one gives way once, see the next test)");
+	cr_assert_eq(loop_run_once(loop), 0, "the loop has nothing at all to do");
+	cr_assert_eq(clock.jumps, 0, "and never waited");
 	future_free(zero);
 	future_free(negative);
+	loop_free(loop);
+}
+
+Test(sleep, zero_in_a_task_is_one_bare_yield)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct sleeper s;
+	struct future *task = sleeper_task(loop, &s, 0.0);
+	timeline_reset(loop);
+	handle_detach(loop_call_soon(loop, mark, "other"));
+	run_once(loop);
+	require_stepped(task);
+	cr_assert(!s.woke, "the first iteration runs the task up to its sleep, where it gives way");
+	cr_assert_str_eq(timeline, "other@0 ", "to the callback that was ready behind it");
+	run_once(loop);
+	cr_assert(s.woke, "asyncio.sleep(0) is a bare yield: the task runs again in the very "
+	                  "next iteration, not two later");
+	cr_assert_eq(s.outcome, 0, "with a result");
+	cr_assert_eq(clock.jumps, 0, "and no timer: the clock never moved");
+	future_free(task);
 	loop_free(loop);
 }
 
