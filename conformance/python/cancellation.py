@@ -289,6 +289,22 @@ def _(h):
     return f"fut:{h.state(fut)} {h.call(h.loop.run_until_complete, task)}"
 
 
+@case("cancel.answered_with_error", pins=T + "test_baseexception_during_cancel", needs="tasks",
+      expect="state=finished cancelled=False result=ValueError")
+def _(h):
+    """A task that answers its cancellation by raising another exception ends with that exception, not cancelled."""
+    async def notmuch():
+        try:
+            await forever(h)
+        except asyncio.CancelledError:
+            raise ValueError("boom")
+    task = h.loop.create_task(notmuch())
+    h.run_once()
+    task.cancel()
+    h.run_once()
+    return f"{h.state(task)} cancelled={task.cancelled()} {h.call(task.exception)}"
+
+
 @case("cancel.failed_task_silenced", pins=T + "test_tb_logger_not_called_after_cancel",
       needs="tasks", expect="cancel:result=False reported=none")
 async def _(h):

@@ -421,7 +421,8 @@ async def _(h):
     return f"{labelled('first', first)} {labelled('second', h.iterations())} {outcome}"
 
 
-@case("future.await_failed_raises", pins=T + "test_exception", needs="tasks",
+@case("future.await_failed_raises", pins=T + "test_tb_logger_exception_result_retrieved",
+      needs="tasks",
       expect="error=ValueError msg=boom reported=none")
 async def _(h):
     """await of a failed future raises its exception, which counts as read."""

@@ -21,7 +21,8 @@ The outcome vocabulary (fixed; a C case prints exactly these):
   state=<s>            a future or task: pending, cancelled or finished
   cancelled=<b>        what cancelled() says: True or False
   cancelling=<n>       what Task.cancelling() says
-  iterations=<n>       loop iterations counted by the ticker (below)
+  iterations=<n>       loop iterations, counted by a callback that
+                       schedules itself again with call_soon each time
   t=<seconds>          the virtual clock, three decimals (t=0.100)
   order=<a,b,c>        the event log: the words the case logged, in order
                        (order= alone when nothing was logged)
@@ -32,8 +33,9 @@ The outcome vocabulary (fixed; a C case prints exactly these):
                        ..."), other; reported=none when a case checks for
                        silence
 
-A token may carry a label when a case looks at more than one object:
-"inner:state=cancelled". User errors are ValueError("boom") unless a case
+A token may carry a label saying which object or which call it is about,
+when a case looks at more than one: "inner:state=cancelled" (the inner
+future's state), "cancel:result=False" (what cancel() returned). User errors are ValueError("boom") unless a case
 needs a second class (then RuntimeError).
 
 Interface:
@@ -329,10 +331,12 @@ def run_case(c):
             outcome = c.fn(h)
         if not isinstance(outcome, str):
             outcome = " ".join(outcome)
-        gc.collect()
-        if h.reports:   # reports the case did not read are part of its outcome
-            outcome = f"{outcome} {h.reported()}".strip()
-        return outcome
+        # Closing the loops drops what they still hold, so a task the case
+        # left pending is destroyed, and reported, now. Reports the case did
+        # not read become part of its outcome, which then matches nothing.
+        h.close()
+        unread = h.reported()
+        return outcome if unread == "reported=none" else f"{outcome} {unread}"
     except (Exception, asyncio.CancelledError) as exc:
         return f"raised {type(exc).__name__}: {exc}"
     finally:

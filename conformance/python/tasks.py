@@ -193,3 +193,27 @@ def _(h):
     del task
     return f"{state} {h.reported()}"
 
+
+@case("task.future_set_result_underneath", pins=T + "test_set_result_causes_invalid_state",
+      needs="tasks", expect="result=spam reported=callback_raised")
+def _(h):
+    """Future.set_result on a task, going around Task's refusal, finishes it; its pending step then fails and is reported."""
+    coro = returns(10)
+    task = h.loop.create_task(coro)
+    asyncio.Future.set_result(task, "spam")
+    outcome = h.call(h.loop.run_until_complete, task)
+    coro.close()
+    return f"{outcome} {h.reported()}"
+
+
+@case("task.future_set_exception_underneath",
+      pins=T + "test_set_exception_causes_invalid_state", needs="tasks",
+      expect="error=ValueError msg=boom reported=callback_raised")
+def _(h):
+    """Future.set_exception on a task, going around Task's refusal, fails it; its pending step then fails and is reported."""
+    coro = returns(10)
+    task = h.loop.create_task(coro)
+    asyncio.Future.set_exception(task, ValueError("boom"))
+    outcome = h.call(h.loop.run_until_complete, task)
+    coro.close()
+    return f"{outcome} {h.reported()}"
