@@ -120,12 +120,12 @@ def render():
     parts = [INTRO.format(count=len(cases), vocabulary=vocabulary())]
     parts.append("## Where the Python versions disagree\n")
     parts += disagreements(cases)
-    header = ("| id | behaviour | CPython test | needs | 3.11 | 3.12 | 3.13 | C test | C verdict |\n"
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    header = ("| id | behaviour | CPython test | needs | 3.11 | 3.12 | 3.13 | C test "
+              "| C verdict |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for area in run_cases.AREAS:
         in_area = [c for c in cases if c.area == area]
         summary = sys.modules[area].__doc__.strip().splitlines()[0].split(": ", 1)[-1]
-        parts.append(f"\n## {area} ({len(in_area)})\n\n{summary[0].upper()}{summary[1:]}\n")
+        parts.append(f"\n## {area} ({len(in_area)})\n\n{summary}\n")
         parts.append(header)
         parts += [row(c) for c in in_area]
     return "\n".join(parts) + "\n"

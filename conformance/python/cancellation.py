@@ -44,7 +44,8 @@ def _(h):
 @case("cancel.unstarted_task_message", pins=T + "test_task_cancel_message_getter",
       needs="tasks", expect="error=CancelledError msg=stop order=")
 def _(h):
-    """A task cancelled with a message before it starts never runs and raises CancelledError(msg)."""
+    """A task cancelled with a message before it starts never runs and raises
+    CancelledError(msg)."""
     async def coro():
         h.log("ran")
     t = h.loop.create_task(coro())
@@ -56,7 +57,8 @@ def _(h):
       pins=T + "test_cancel_with_message_before_starting_task", needs="tasks",
       expect="error=CancelledError msg=stop state=cancelled")
 def _(h):
-    """A task that reads the exception() of a task it cancelled with a message before it started fails with that CancelledError."""
+    """A task that reads the exception() of a task it cancelled with a message before it started
+    fails with that CancelledError."""
     async def coro():
         task = asyncio.create_task(forever(h))
         task.cancel("stop")
@@ -69,7 +71,8 @@ def _(h):
 @case("cancel.message_survives_result", pins=T + "test_cancel_with_message_then_future_result",
       needs="tasks", expect="error=CancelledError msg=stop state=cancelled")
 def _(h):
-    """The cancel message survives a CancelledError raised by result() and passing up through the awaiting task."""
+    """The cancel message survives a CancelledError raised by result() and passing up through the
+    awaiting task."""
     async def coro():
         task = asyncio.create_task(forever(h))
         await asyncio.sleep(0)
@@ -84,7 +87,8 @@ def _(h):
       pins=T + "test_cancel_with_message_then_future_exception", needs="tasks",
       expect="error=CancelledError msg=stop state=cancelled")
 def _(h):
-    """The cancel message survives a CancelledError raised by exception() and passing up through the awaiting task."""
+    """The cancel message survives a CancelledError raised by exception() and passing up through the
+    awaiting task."""
     async def coro():
         task = asyncio.create_task(forever(h))
         await asyncio.sleep(0)
@@ -162,7 +166,8 @@ def _(h):
 @case("cancel.catch_and_return", pins=T + "test_cancel_task_catching", needs="tasks",
       expect="inner:state=cancelled result=42 cancelled=False")
 def _(h):
-    """Cancelling a task cancels the future it awaits at once; a task that catches it and returns is not cancelled."""
+    """Cancelling a task cancels the future it awaits at once; a task that catches it and returns is
+    not cancelled."""
     fut1, fut2 = h.loop.create_future(), h.loop.create_future()
 
     async def task():
@@ -220,7 +225,8 @@ def _(h):
 @case("cancel.self_then_return", pins=T + "test_cancel_at_end", needs="tasks",
       expect="error=CancelledError state=cancelled cancel:result=False")
 def _(h):
-    """A task that cancels itself and then returns without awaiting ends CANCELLED, not with its result."""
+    """A task that cancels itself and then returns without awaiting ends CANCELLED, not with its
+    result."""
     async def task():
         t.cancel()
         return 12
@@ -252,7 +258,8 @@ def _(h):
 @case("cancel.through_awaited_coroutine", pins=T + "test_yield_future_passes_cancel",
       needs="tasks", expect="order=inner,outer state=finished waiter:state=cancelled")
 def _(h):
-    """Cancelling a task reaches the future awaited by the coroutine it awaits; the task may catch it there."""
+    """Cancelling a task reaches the future awaited by the coroutine it awaits; the task may catch
+    it there."""
     waiter = h.loop.create_future()
 
     async def inner():
@@ -292,7 +299,8 @@ def _(h):
 @case("cancel.answered_with_error", pins=T + "test_baseexception_during_cancel", needs="tasks",
       expect="state=finished cancelled=False result=ValueError")
 def _(h):
-    """A task that answers its cancellation by raising another exception ends with that exception, not cancelled."""
+    """A task that answers its cancellation by raising another exception ends with that exception,
+    not cancelled."""
     async def notmuch():
         try:
             await forever(h)
@@ -308,7 +316,8 @@ def _(h):
 @case("cancel.failed_task_silenced", pins=T + "test_tb_logger_not_called_after_cancel",
       needs="tasks", expect="cancel:result=False reported=none")
 async def _(h):
-    """cancel() of a task that already failed returns False, and silences "exception was never retrieved"."""
+    """cancel() of a task that already failed returns False, and silences "exception was never
+    retrieved"."""
     async def coro():
         raise TypeError
     task = asyncio.create_task(coro())
@@ -322,7 +331,8 @@ async def _(h):
       expect="before:cancelling=0 first:result=True second:result=True cancelling=2 "
              "error=CancelledError")
 def _(h):
-    """cancelling() counts the cancel() requests; a second cancel() of a pending task returns True."""
+    """cancelling() counts the cancel() requests; a second cancel() of a pending task returns
+    True."""
     t = h.loop.create_task(forever(h))
     before = t.cancelling()
     first, second = h.call(t.cancel), h.call(t.cancel)
@@ -358,7 +368,8 @@ def _(h):
       expect="first:cancelling=1 order=caught after:cancelling=0 after:state=pending "
              "error=CancelledError state=cancelled")
 def _(h):
-    """A task that catches a cancellation and uncancels itself waits again; the next cancel() ends it."""
+    """A task that catches a cancellation and uncancels itself waits again; the next cancel() ends
+    it."""
     async def task():
         try:
             await forever(h)
@@ -381,7 +392,8 @@ def _(h):
       needs="tasks",
       expect={"3.11": "cancelling=0 error=CancelledError", "3.13": "cancelling=0 result=42"})
 def _(h):
-    """uncancel() right after cancel(), before the task runs again: does the cancellation still land?"""
+    """uncancel() right after cancel(), before the task runs again: does the cancellation still
+    land?"""
     fut = h.loop.create_future()
 
     async def coro():
@@ -399,7 +411,8 @@ def _(h):
 @case("cancel.structured_timeout_block", pins=T + "test_uncancel_structured_blocks",
       needs="timers", expect="result=[True,False,True] cancelling=0 t=0.100")
 def _(h):
-    """A timeout made of call_later, cancel() and uncancel() turns the cancellation into TimeoutError, and the task goes on."""
+    """A timeout made of call_later, cancel() and uncancel() turns the cancellation into
+    TimeoutError, and the task goes on."""
     async def make_request_with_timeout(sleep, timeout):
         task = asyncio.current_task()
         timed_out = structured_block_finished = False

@@ -6,8 +6,6 @@ retrieved" report of a failed future nobody read. Most cases are plain
 functions: chapter 3 has futures but no coroutines. The few that await run
 inside a task and need chapter 4.
 """
-import asyncio
-
 from harness import case, labelled
 
 T = "test_futures.py::"
@@ -199,7 +197,8 @@ def _(h):
 @case("future.cancel_message_kept", pins=T + "test_future_cancel_message_getter",
       needs="futures", expect="error=CancelledError msg=stop")
 def _(h):
-    """A future cancelled with a message raises CancelledError carrying it from run_until_complete."""
+    """A future cancelled with a message raises CancelledError carrying it from
+    run_until_complete."""
     fut = h.loop.create_future()
     fut.cancel("stop")
     return h.call(h.loop.run_until_complete, fut)

@@ -120,8 +120,8 @@ def _(h):
 
 @case("gather.return_exceptions_child_cancelled",
       pins=T + "test_result_exception_one_cancellation", needs="tasks",
-      expect="first:state=pending result=[1,ValueError,CancelledError,3,CancelledError,RuntimeError]"
-             " order=done")
+      expect="first:state=pending "
+             "result=[1,ValueError,CancelledError,3,CancelledError,RuntimeError] order=done")
 def _(h):
     """With return_exceptions=True, a cancelled child is a CancelledError in the list."""
     a, b, c, d, e, f = futures(h, 6)
@@ -142,7 +142,8 @@ def _(h):
              "cancel:result=False waiter:state=cancelled child1:state=cancelled "
              "child2:state=cancelled order=")
 def _(h):
-    """Cancelling a task that awaits a gather cancels every child; the gather ends FINISHED with CancelledError."""
+    """Cancelling a task that awaits a gather cancels every child; the gather ends FINISHED with
+    CancelledError."""
     waiter = h.loop.create_future()
     gatherer = []
 
@@ -170,7 +171,8 @@ def _(h):
       expect="cancel:result=True state=finished cancelled=False error=CancelledError "
              "a:state=cancelled b:state=cancelled")
 def _(h):
-    """cancel() of a gather returns True, cancels its children, and the gather ends FINISHED with CancelledError."""
+    """cancel() of a gather returns True, cancels its children, and the gather ends FINISHED with
+    CancelledError."""
     a, b = futures(h, 2)
     gathering = asyncio.gather(a, b)
     accepted = labelled("cancel", h.call(gathering.cancel))
@@ -223,7 +225,8 @@ async def _(h):
 @case("gather.exception_marking", pins=T + "test_exception_marking", needs="tasks",
       expect="error=RuntimeError msg=ignored reported=none")
 def _(h):
-    """Without return_exceptions, the errors of children after the first count as read too: nothing is reported."""
+    """Without return_exceptions, the errors of children after the first count as read too: nothing
+    is reported."""
     a, b = futures(h, 2)
 
     async def inner(f):
@@ -240,14 +243,15 @@ def _(h):
     h.run_once()
     h.run_until_idle()
     outcome = h.call(f.result)
-    del a, b, f
+    del f
     return f"{outcome} {h.reported()}"
 
 
 @case("gather.cancel_message_to_caller", pins=T + "test_cancel_gather_2", needs="timers",
       expect="error=CancelledError msg=stop t=0.200")
 def _(h):
-    """A task cancelled with a message while it awaits a gather raises CancelledError(msg) to whoever awaits it."""
+    """A task cancelled with a message while it awaits a gather raises CancelledError(msg) to
+    whoever awaits it."""
     async def test():
         time = 0
         while True:

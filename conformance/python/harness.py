@@ -35,8 +35,9 @@ The outcome vocabulary (fixed; a C case prints exactly these):
 
 A token may carry a label saying which object or which call it is about,
 when a case looks at more than one: "inner:state=cancelled" (the inner
-future's state), "cancel:result=False" (what cancel() returned). User errors are ValueError("boom") unless a case
-needs a second class (then RuntimeError).
+future's state), "cancel:result=False" (what cancel() returned). User
+errors are ValueError("boom") unless a case needs a second class (then
+RuntimeError).
 
 Interface:
   case(...)            the decorator that registers a case (CASES)
@@ -49,6 +50,7 @@ Interface:
 """
 import asyncio
 import gc
+import inspect
 import selectors
 from dataclasses import dataclass, field
 
@@ -89,9 +91,15 @@ def case(id, *, pins, needs, expect, c_expect=None, c_differs=None, c_test=None)
     PINS is "file.py::test_name" (or a tuple of them); EXPECT is one outcome
     string for every version, or a dict from the first version where an
     outcome holds to that outcome ({"3.11": "result=1", "3.12": "error=X"}:
-    3.12's applies to 3.12 and every later version). The function's
-    docstring is the behaviour in one line; it is an `async def` when the
+    3.12's applies to 3.12 and every later version). The first paragraph of
+    the function's docstring says what it shows; it is an `async def` when the
     case runs inside a task, a plain `def` for loop-level cases.
+
+    The C side's three fields stay None until a chapter runs the case:
+    C_EXPECT when C's outcome is not the 3.12 one (one string, or a dict
+    from the first chapter where an outcome holds, {"04": ..., "05": ...}),
+    C_DIFFERS the anchor on docs/asyncio-differences.md that explains why,
+    and C_TEST the C function that runs the case, for the docs page.
     """
     if needs not in NEEDS:
         raise ValueError(f"{id}: needs must be one of {', '.join(NEEDS)}")
@@ -102,14 +110,14 @@ def case(id, *, pins, needs, expect, c_expect=None, c_differs=None, c_test=None)
     pins = (pins,) if isinstance(pins, str) else tuple(pins)
 
     def register(fn):
-        what = (fn.__doc__ or "").strip().splitlines()
+        what = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
         if not what:
-            raise ValueError(f"{id}: the case needs a one-line docstring")
+            raise ValueError(f"{id}: the case needs a docstring saying what it shows")
         if any(c.id == id for c in CASES):
             raise ValueError(f"{id}: registered twice")
         area = fn.__module__.rsplit(".", 1)[-1]
-        CASES.append(Case(id, pins, needs, expect, fn, what[0], area, c_expect, c_differs,
-                          c_test, asyncio.iscoroutinefunction(fn)))
+        CASES.append(Case(id, pins, needs, expect, fn, what, area, c_expect, c_differs,
+                          c_test, inspect.iscoroutinefunction(fn)))
         return fn
     return register
 

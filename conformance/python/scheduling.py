@@ -52,7 +52,8 @@ def _(h):
       pins=BASE + "test_run_once", needs="futures",
       expect="first:order=a,b second:order=a,b,c")
 def _(h):
-    """stop() lets the rest of the current iteration run; what that iteration scheduled runs on the next run_forever."""
+    """stop() lets the rest of the current iteration run; what that iteration scheduled runs on the
+    next run_forever."""
     h.loop.call_soon(lambda: (h.log("a"), h.loop.call_soon(h.log, "c")))
     h.loop.call_soon(h.loop.stop)
     h.loop.call_soon(h.log, "b")
@@ -131,7 +132,8 @@ def _(h):
       needs="timers",
       expect="error=RuntimeError state=pending order=1,2 after_cancel:error=CancelledError")
 def _(h):
-    """A task that stops the loop ends run_until_complete with RuntimeError; the task stays pending."""
+    """A task that stops the loop ends run_until_complete with RuntimeError; the task stays
+    pending."""
     x = 0
 
     async def task():

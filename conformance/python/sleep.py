@@ -23,7 +23,8 @@ async def _(h):
 @case("sleep.zero_lets_ready_run_first", pins=T + "test_sleep_zero", needs="tasks",
       expect="order=callback,resumed result=10")
 async def _(h):
-    """A callback scheduled before sleep(0) runs before the task resumes; sleep returns its result argument."""
+    """A callback scheduled before sleep(0) runs before the task resumes; sleep returns its result
+    argument."""
     h.loop.call_soon(h.log, "callback")
     outcome = await h.wait(asyncio.sleep(0, result=10))
     h.log("resumed")
@@ -51,7 +52,8 @@ def _(h):
 @case("sleep.cancel_sleeping_task", pins=T + "test_task_cancel_sleeping_task", needs="timers",
       expect="result=cancelled t=0.100")
 def _(h):
-    """A task sleeping 5000 s, cancelled by a timer at 0.1, ends at 0.1; whoever awaits it sees CancelledError."""
+    """A task sleeping 5000 s, cancelled by a timer at 0.1, ends at 0.1; whoever awaits it sees
+    CancelledError."""
     async def doit():
         sleeper = asyncio.create_task(asyncio.sleep(5000))
         h.loop.call_later(0.1, sleeper.cancel)

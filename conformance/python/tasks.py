@@ -172,8 +172,9 @@ def _(h):
     return f"{outcome} other:{h.state(fut)}"
 
 
-@case("task.unread_failure_reported", pins="test_futures2.py::test_task_exc_handler_correct_context",
-      needs="tasks", expect="reported=never_retrieved")
+@case("task.unread_failure_reported",
+      pins="test_futures2.py::test_task_exc_handler_correct_context", needs="tasks",
+      expect="reported=never_retrieved")
 async def _(h):
     """A task that fails with nobody holding it is reported: "exception was never retrieved"."""
     asyncio.create_task(raises())
@@ -197,7 +198,8 @@ def _(h):
 @case("task.future_set_result_underneath", pins=T + "test_set_result_causes_invalid_state",
       needs="tasks", expect="result=spam reported=callback_raised")
 def _(h):
-    """Future.set_result on a task, going around Task's refusal, finishes it; its pending step then fails and is reported."""
+    """Future.set_result on a task, going around Task's refusal, finishes it; its pending step then
+    fails and is reported."""
     coro = returns(10)
     task = h.loop.create_task(coro)
     asyncio.Future.set_result(task, "spam")
@@ -210,7 +212,8 @@ def _(h):
       pins=T + "test_set_exception_causes_invalid_state", needs="tasks",
       expect="error=ValueError msg=boom reported=callback_raised")
 def _(h):
-    """Future.set_exception on a task, going around Task's refusal, fails it; its pending step then fails and is reported."""
+    """Future.set_exception on a task, going around Task's refusal, fails it; its pending step then
+    fails and is reported."""
     coro = returns(10)
     task = h.loop.create_task(coro)
     asyncio.Future.set_exception(task, ValueError("boom"))

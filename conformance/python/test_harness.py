@@ -9,6 +9,7 @@ pending must show up in the outcome, and each expectation must be picked
 for the right version.
 """
 import asyncio
+import inspect
 import unittest
 
 import harness
@@ -18,7 +19,7 @@ from harness import Case, Harness, expected, run_case
 def make_case(fn):
     """A throwaway case around FN, never registered."""
     return Case("x.y", ("f.py::t",), "tasks", {"3.11": "x"}, fn, "what", "x",
-                is_async=asyncio.iscoroutinefunction(fn))
+                is_async=inspect.iscoroutinefunction(fn))
 
 
 class ExpectedTests(unittest.TestCase):

@@ -60,7 +60,8 @@ def _(h):
 @case("timer.cancelled_not_waited_for", pins=EVENTS + "test_timer", needs="timers",
       expect="cancelled=True order= t=0.000")
 def _(h):
-    """A cancelled timer is cancelled() at once; with nothing else to wait for, the loop does not wait for its deadline."""
+    """A cancelled timer is cancelled() at once; with nothing else to wait for, the loop does not
+    wait for its deadline."""
     handle = h.loop.call_later(10.0, h.log, "a")
     handle.cancel()
     h.run_until_idle()
@@ -79,7 +80,8 @@ def _(h):
 @case("timer.equal_deadlines_unordered", pins=EVENTS + "test_timer_comparison", needs="timers",
       expect="order=a,c,e,b,d t=1.000")
 def _(h):
-    """Timers with the same deadline all run at it, but not in the order they were set: a heap keeps no order among equals."""
+    """Timers with the same deadline all run at it, but not in the order they were set: a heap keeps
+    no order among equals."""
     for word in "abcde":
         h.loop.call_at(1.0, h.log, word)
     h.run_until_idle()

@@ -147,7 +147,8 @@ async def _(h):
 @case("wait_for.inner_swallows_cancel", pins=W + "test_wait_for_cancellation_race_condition",
       needs="timers", expect="result=1 t=0.010")
 async def _(h):
-    """An inner coroutine that catches the timeout's cancellation and returns gives wait_for its result."""
+    """An inner coroutine that catches the timeout's cancellation and returns gives wait_for its
+    result."""
     async def inner():
         try:
             await asyncio.sleep(1)
@@ -205,7 +206,8 @@ def same_instant(h, timeout_timer_first):
       needs="timers",
       expect={"3.11": "order=set result=1 t=0.100", "3.12": "order=set error=TimeoutError t=0.100"})
 def _(h):
-    """The inner future completes at the very instant of the timeout, its timer set before wait_for's."""
+    """The inner future completes at the very instant of the timeout, its timer set before
+    wait_for's."""
     return same_instant(h, timeout_timer_first=False)
 
 
@@ -223,7 +225,8 @@ def _(h):
       expect={"3.11": "result=None order=reached_end inner:result=done t=1.000",
               "3.12": "error=CancelledError order= inner:result=done t=0.000"})
 async def _(h):
-    """A task cancelled in the iteration where wait_for's inner task finishes: 3.11 loses the cancellation, 3.12 keeps it."""
+    """A task cancelled in the iteration where wait_for's inner task finishes: 3.11 loses the
+    cancellation, 3.12 keeps it."""
     async def inner():
         return "done"
     inner_task = asyncio.create_task(inner())
@@ -265,7 +268,8 @@ class SlowTask:
       expect={"3.11": "order=exited error=CancelledError t=0.200",
               "3.12": "order=exited result=None t=0.200"})
 async def _(h):
-    """Cancelling wait_for over a task that ignores cancellation waits until it ends; 3.12 then returns its result."""
+    """Cancelling wait_for over a task that ignores cancellation waits until it ends; 3.12 then
+    returns its result."""
     t = SlowTask(h)
     waitfortask = asyncio.create_task(asyncio.wait_for(t.run(), t.TASK_TIMEOUT * 2))
     await asyncio.sleep(0)
