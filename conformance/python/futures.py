@@ -334,7 +334,8 @@ def _(h):
 # ---------------------------------------------------------------- never retrieved
 
 @case("future.never_retrieved_reported",
-      pins=T + "test_future_exception_never_retrieved", needs="futures",
+      pins=(T + "test_future_exception_never_retrieved",
+            T + "test_tb_logger_exception_unretrieved"), needs="futures",
       expect="reported=never_retrieved")
 def _(h):
     """A failed future dropped without anyone reading its error is reported."""

@@ -63,7 +63,8 @@ def _(h):
     return f"first:{first} second:{h.order()}"
 
 
-@case("loop.cancelled_handle_skipped", pins=BASE + "test__add_callback_cancelled_handle",
+@case("loop.cancelled_handle_skipped",
+      pins=(BASE + "test__add_callback_cancelled_handle", EVENTS + "test_handle"),
       needs="futures", expect="cancelled=True order=b")
 def _(h):
     """A call_soon handle cancelled before its turn is skipped."""

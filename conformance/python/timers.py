@@ -36,7 +36,7 @@ def _(h):
     return f"{h.order()} {h.t()}"
 
 
-@case("timer.deadlines_in_order", pins=BASE + "test__run_once", needs="timers",
+@case("timer.deadlines_in_order", pins=BASE + "test_call_later_negative_delays", needs="timers",
       expect="order=a,0.100,b,0.200,c,0.300")
 def _(h):
     """Timers run in deadline order, whatever order they were set in."""
