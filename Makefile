@@ -13,7 +13,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs
+	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -24,6 +24,7 @@ help:
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
+	@echo "make conformance   asyncio's behaviours, case by case, under each CPython 3.11+ and in C"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
 	@echo "make lint          cppcheck and clang-tidy on every solution's C files"
@@ -93,6 +94,12 @@ watch: deps
 
 python-check: deps
 	@scripts/python-check
+
+# docs/asyncio-conformance.md: the harness's own tests first, then every
+# case under every CPython 3.11+ here (and each chapter's C cases, if built).
+conformance: deps
+	@python3 -B -m unittest discover -s conformance/python
+	@scripts/conformance
 
 starters:
 	@scripts/make-starter $(CHAPTERS)
