@@ -175,17 +175,19 @@ static int took(struct fetch *f, int outcome)
 static int take_received(struct task *task, struct fetch *f, int outcome)
 {
 	/*
-	 * TODO(chapter 4): The coroutine is back from awaiting sock_recv: take
-	 * what it delivered. Clear f->waiting. Read the outcome with
-	 * task_outcome(task, &value): a negative outcome is returned through
-	 * fail_errno(f, rc), which turns our own deadline's -ECANCELED into the
-	 * timeout message. Otherwise the value is the count received (cast it back
-	 * with (ssize_t)(intptr_t)value). Zero means the server closed the
-	 * connection: set f->closed, f->body = 0 and return 0. Else report the
-	 * first byte once (events_first_byte, f->first_byte_seen), feed the bytes
-	 * to the parser with response_feed(&f->parser, f->buf, count), keep the
-	 * body count it returns in f->body, and return 0; a negative count is a
-	 * malformed response: fail(f, -EPROTO, "%s", f->parser.error).
+	 * TODO(chapter 4): The coroutine is back from awaiting sock_recv, and
+	 * OUTCOME is what that await delivered (fetch_steps catches it with
+	 * CORO_TRY_AWAIT): take it. Afterwards f->waiting must be clear. A
+	 * negative OUTCOME is returned through fail_errno(f, outcome), which words
+	 * it as chapter 1 did (our own deadline's -ECANCELED becomes the timeout
+	 * message). Otherwise the result of the await, task_await_result(task), is
+	 * the count received, as a pointer-sized integer: zero means the server
+	 * closed the connection (f->closed, no body bytes); more means bytes at
+	 * the front of f->buf, which go to the parser (response_feed), whose
+	 * answer is the count of body bytes (f->body), or an error for a malformed
+	 * response (-EPROTO with the parser's words). The first byte of a response
+	 * is reported once (events_first_byte). Return 0, or the negative errno of
+	 * the failure. See "The downloader as a coroutine" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)task;

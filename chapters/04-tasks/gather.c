@@ -54,16 +54,18 @@ static int child_done(struct gather *g, struct future *child)
 {
 	/*
 	 * TODO(chapter 4): CHILD is done and g->finished already counts it: decide
-	 * what it means for the gather future g->outer. If g->outer is done
-	 * already, read the child's error with future_exception (so it is not
-	 * reported as never retrieved) and return 0. Without g->return_exceptions,
-	 * a cancelled child cancels g->outer (future_cancel_base, with the child's
-	 * cancel message) and a child's error becomes g->outer's
-	 * (future_set_exception with its code and message). Otherwise, once
-	 * g->finished reaches g->count, the gather is over: CANCELLED with
-	 * g->cancel_message if g->cancel_requested, else finished with collect(g)
-	 * as its result, freed by free_result (-ENOMEM when collect fails). Return
-	 * 0, or what future_set_exception or future_set_result returned.
+	 * what that means for the gather future g->outer, as asyncio's gather
+	 * does. A gather that is over already only reads the child's error, so
+	 * that it is not reported as never retrieved. Without
+	 * g->return_exceptions, the first child that fails makes g->outer fail
+	 * with its code and message, and a child that was cancelled makes g->outer
+	 * fail with -ECANCELED and the child's cancel message (FINISHED, not
+	 * CANCELLED: asyncio sets a CancelledError as the gather's exception).
+	 * With g->return_exceptions every child's error is read (it is handed on
+	 * in the result). Once every child is done: a gather that was cancelled
+	 * (g->cancel_requested) fails with -ECANCELED; otherwise it finishes with
+	 * collect(g), freed by free_result (-ENOMEM when collect fails). Return 0,
+	 * or what completing g->outer returned. See "gather" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)g;

@@ -74,18 +74,19 @@ static void finish(struct task *task)
 static int task_step(struct task *task)
 {
 	/*
-	 * TODO(chapter 4): Take one step of the coroutine (asyncio's Task.__step).
-	 * If cancellation was requested before the coroutine ever ran
-	 * (task->must_cancel and not task->started), cancel the task's future with
-	 * future_cancel_base and the kept message, call finish() and return 0: the
-	 * body never starts. Otherwise mark the task started, move must_cancel
-	 * into cancel_now (this step delivers -ECANCELED through task_outcome),
-	 * set the state to TASK_RUNNING and call task->step(task, task->frame). If
-	 * it returned TASK_STEP_AWAIT and task_await changed the state, return 0:
-	 * the task waits. Anything else ends the coroutine: a negative return, or
-	 * TASK_STEP_AWAIT without an await (-EINVAL), fails the task's future;
-	 * TASK_STEP_DONE with the future still pending fails it with -EINVAL; then
-	 * call finish(). Return 0.
+	 * TODO(chapter 4): Take one step of the coroutine (asyncio's Task.__step)
+	 * and leave the task consistent afterwards. A task cancelled before its
+	 * body ever ran must end CANCELLED, with the kept message, without running
+	 * the body. Otherwise this step must deliver a pending cancellation
+	 * (must_cancel) to the coroutine, through cancel_now, and call the step
+	 * function in TASK_RUNNING. Afterwards: a coroutine that suspended (it
+	 * returned TASK_STEP_AWAIT and task_await moved the state on) stays as it
+	 * is; a coroutine that finished (TASK_STEP_DONE, its future done) or
+	 * failed (a negative return) is over, and a contract broken by the step
+	 * function (TASK_STEP_AWAIT without an await, TASK_STEP_DONE with the
+	 * future still pending) must fail the task with -EINVAL rather than leave
+	 * it pending for ever. Every way out of the coroutine ends in finish().
+	 * Return 0. See "The task" and "Cancellation" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)task;
@@ -323,15 +324,15 @@ static int request_cancel(struct task *task, const char *message)
 {
 	/*
 	 * TODO(chapter 4): Request the cancellation of TASK (asyncio's
-	 * Task.cancel). Return 0 when it is already TASK_DONE. Otherwise count the
-	 * request (task->cancel_requests) and keep MESSAGE (or "") in
-	 * task->cancel_message. If the task is TASK_WAITING and
-	 * future_cancel(task->awaited, message) succeeds, set the state to
-	 * TASK_CANCELLING and return 1: the awaited future's done-callback will
-	 * wake the task with -ECANCELED. Otherwise set task->must_cancel, so that
-	 * the next step delivers -ECANCELED; the state becomes TASK_CANCELLING
-	 * unless the task is TASK_RUNNING (its next await will cancel what it
-	 * awaits). Return 1.
+	 * Task.cancel). Return 0 when the task is already TASK_DONE. Otherwise
+	 * count the request (task_cancelling must say how many were made), and
+	 * make sure the coroutine meets -ECANCELED, with MESSAGE, at its next
+	 * await, whatever it is doing now: waiting for a future, running, about to
+	 * start, or woken but not yet resumed. A task that waits for a future must
+	 * cancel that future at once, passing MESSAGE on (the future's own class
+	 * decides what that means: a task awaiting a task cancels down the chain);
+	 * when that is not possible, keep the message and remember the request for
+	 * the next step. Return 1. See "Cancellation" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)task;

@@ -48,15 +48,18 @@ struct wait_for {
 static int settle(struct wait_for *w)
 {
 	/*
-	 * TODO(chapter 5): The inner future is done: complete the outer one, and
-	 * return 0 or the error of completing it. Three cases, in this order. If
-	 * the outer future itself was cancelled (w->cancelling), cancel it for
-	 * real with future_cancel_base(w->outer, w->cancel_message) (0 when that
-	 * worked, -EINVAL otherwise). If our own timer fired (w->timed_out) and
-	 * the inner future ended cancelled, fail the outer future with
-	 * future_set_exception(w->outer, -ETIMEDOUT, "timed out"). Anything else,
-	 * the inner outcome is the outer one: future_copy_state(w->outer,
-	 * w->inner).
+	 * TODO(chapter 5): The inner future is done: complete the outer one as
+	 * asyncio 3.12's wait_for would, and return 0 or the error of completing
+	 * it. If the wait itself was cancelled (w->cancelling), the outer future
+	 * ends CANCELLED with w->cancel_message. If the deadline won, the outer
+	 * future fails with -ETIMEDOUT, "timed out": the deadline won when our
+	 * timer cancelled the inner future, and also when the inner future was
+	 * already done as the timer fired (w->done_at_timeout: both were due in
+	 * the same iteration; read the inner error then, so that it is not
+	 * reported as never retrieved). In every other case the inner outcome is
+	 * the outer one, even after the timer, when the inner task caught its
+	 * cancellation and finished anyway (future_copy_state). See "wait_for" in
+	 * README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)w;
