@@ -36,7 +36,7 @@ async def fetch(url, out_dir):
     with socket.socket(family, kind, proto) as sock:   # closed on every way out
         sock.setblocking(False)
         try:
-            await loop.sock_connect(sock, addr)         # CORO_AWAIT sock_connect
+            await loop.sock_connect(sock, addr)         # CORO_TRY_AWAIT sock_connect
             await loop.sock_sendall(sock, request.encode())
             head = b""
             while b"\r\n\r\n" not in head:              # read_head
