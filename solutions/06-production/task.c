@@ -283,20 +283,26 @@ static const char *delivered_cancel_message(struct task *task)
 	return task->cancel_message;
 }
 
+/* The words that go with what the last await delivered, CODE: NULL for
+ * a cancellation, whose words task_raise finds itself. */
+static const char *outcome_message(struct task *task, int code)
+{
+	const struct future_error *error = NULL;
+	if (code == -ECANCELED)
+		return NULL;
+	if (task->thrown || !task->awaited)
+		return thrown_message(code);
+	if (future_exception(task->awaited, &error) == 0 && error)
+		return error->message;
+	return NULL;
+}
+
 bool task_propagate(struct task *task)
 {
 	int code = task_outcome(task);
 	if (code == 0)
 		return false;
-	const struct future_error *error = NULL;
-	if (code == -ECANCELED)
-		task_raise(task, code, NULL);
-	else if (task->thrown || !task->awaited)
-		task_raise(task, code, thrown_message(code));
-	else if (future_exception(task->awaited, &error) == 0 && error)
-		task_raise(task, code, error->message);
-	else
-		task_raise(task, code, NULL);
+	task_raise(task, code, outcome_message(task, code));
 	return true;
 }
 
