@@ -465,6 +465,14 @@ void h_run_until_idle(struct harness *h)
 	run(h);
 }
 
+void h_run_until_complete(struct harness *h, struct future *future)
+{
+	struct outcome why = { "" };
+	tok_run(&why, NULL, h->loop, future, VALUE_NONE);
+	if (strncmp(why.text, "error=", 6) == 0)
+		h_fail(h, "%s: run_until_complete", why.text);
+}
+
 /* ---------------------------------------------------------------- tasks */
 
 #if CHAPTER >= 4

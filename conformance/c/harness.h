@@ -268,6 +268,11 @@ void h_reported(struct harness *h, struct outcome *o, const char *label);
 void h_run_once(struct harness *h);
 void h_run_until_idle(struct harness *h);
 
+/* loop.run_until_complete(FUTURE) outside h.call: the case cannot go on
+ * if the loop refuses, or if FUTURE fails (Python raises there), so its
+ * outcome becomes "raised ...". */
+void h_run_until_complete(struct harness *h, struct future *future);
+
 /* A loop_cb that calls loop_stop(ARG). */
 void stop_cb(void *loop);
 
