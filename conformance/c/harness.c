@@ -39,6 +39,8 @@ static const struct {
 	/* A task's set_result from outside; a task awaiting itself. */
 	{ -EPERM, NULL, "RuntimeError" },
 	{ -EDEADLK, NULL, "RuntimeError" },
+	/* An operation that ran out of memory, or so the core says. */
+	{ -ENOMEM, NULL, "MemoryError" },
 	{ USER_ERROR, NULL, "ValueError" },
 	{ USER_ERROR2, NULL, "RuntimeError" },
 };
@@ -372,6 +374,21 @@ void log_done_cb(struct future *future, void *arg)
 	log_cb(arg);
 }
 
+void log_and_stop_cb(void *arg)
+{
+	struct log_call *call = arg;
+	log_cb(call);
+	loop_stop(call->h->loop);
+}
+
+void log_then_schedule_cb(void *arg)
+{
+	struct log_then *t = arg;
+	log_cb(t->now);
+	if (CALL_SOON(t->now->h->loop, log_cb, t->next) < 0)
+		h_fail(t->now->h, "call_soon failed");
+}
+
 void h_order(struct harness *h, struct outcome *o, const char *label)
 {
 	outcome_add(o, label, "order=%s", h->log);
@@ -461,6 +478,11 @@ void h_run_once(struct harness *h)
 }
 
 void h_run_until_idle(struct harness *h)
+{
+	run(h);
+}
+
+void h_run_forever(struct harness *h)
 {
 	run(h);
 }

@@ -246,6 +246,15 @@ struct log_call *h_logger(struct harness *h, const char *word);
 void log_cb(void *log_call);
 void log_done_cb(struct future *future, void *log_call);
 
+/* Two more logging callbacks (loop_cb): log_and_stop_cb logs its
+ * log_call's word and stops the loop; log_then_schedule_cb logs NOW's word
+ * and schedules NEXT with call_soon, for the next iteration. */
+struct log_then {
+	struct log_call *now, *next;
+};
+void log_and_stop_cb(void *log_call);
+void log_then_schedule_cb(void *log_then);
+
 /* order=<a,b,c>: the log so far. */
 void h_order(struct harness *h, struct outcome *o, const char *label);
 
@@ -267,6 +276,12 @@ void h_reported(struct harness *h, struct outcome *o, const char *label);
  * run until nothing is ready, timed or registered. */
 void h_run_once(struct harness *h);
 void h_run_until_idle(struct harness *h);
+
+/* loop.run_forever(): loop_run, which also returns when nothing is left to
+ * do, where asyncio's would wait for ever (run-returns-when-idle on
+ * asyncio-differences.md): so it is h_run_until_idle under another name,
+ * kept so that each case reads as its Python twin. */
+void h_run_forever(struct harness *h);
 
 /* loop.run_until_complete(FUTURE) outside h.call: the case cannot go on
  * if the loop refuses, or if FUTURE fails (Python raises there), so its
