@@ -148,8 +148,8 @@ static int message_survives(struct task *task, void *frame)
 	CORO_AWAIT(task, f, h_settled(f->h, f->task));
 	void *value;
 	const struct future_error *error;
-	f->outcome = f->read_result ? future_result(f->task, &value)
-	                            : future_exception(f->task, &error);
+	f->outcome =
+	        f->read_result ? future_result(f->task, &value) : future_exception(f->task, &error);
 	if (f->outcome < 0) {
 		raise_from(task, f->task, f->outcome);
 		future_free(f->task);
@@ -282,8 +282,8 @@ static int catch_and_return(struct task *task, void *frame)
 static void cancel_catch_and_return(struct harness *h)
 {
 	struct future *fut1 = h_future(h), *fut2 = h_future(h);
-	struct future *t = H_TASK(h, catch_and_return, struct main_frame, .h = h, .fut1 = fut1,
-	                          .fut2 = fut2);
+	struct future *t =
+	        H_TASK(h, catch_and_return, struct main_frame, .h = h, .fut1 = fut1, .fut2 = fut2);
 	h_run_once(h);
 	future_set_result(fut1, NULL, NULL);
 	h_run_once(h);
@@ -595,7 +595,8 @@ static int awaits_fut1_then_42(struct task *task, void *frame)
 static void cancel_uncancel_before_step(struct harness *h)
 {
 	struct future *fut = h_future(h);
-	struct future *task = H_TASK(h, awaits_fut1_then_42, struct main_frame, .h = h, .fut1 = fut);
+	struct future *task =
+	        H_TASK(h, awaits_fut1_then_42, struct main_frame, .h = h, .fut1 = fut);
 	h_run_once(h);
 	future_set_result(fut, NULL, NULL);
 	task_cancel(task, NULL);
@@ -636,8 +637,8 @@ static int make_request_with_timeout(struct task *task, void *frame)
 	struct structured_frame *f = frame;
 	CORO_BEGIN(f);
 	f->self = task_future(task);
-	f->timeout_handle = h_check(loop_call_later(f->h->loop, f->timeout, on_timeout, f),
-	                            "loop_call_later");
+	f->timeout_handle =
+	        h_check(loop_call_later(f->h->loop, f->timeout, on_timeout, f), "loop_call_later");
 	CORO_TRY_AWAIT(task, f, sleep_for(f->h->loop, f->sleep), f->outcome);
 	if (f->outcome == 0)
 		f->result->finished = true;

@@ -172,9 +172,9 @@ static void gather_return_exceptions_child_cancelled(struct harness *h)
 struct child_frame {
 	int resume_point;
 	struct harness *h;
-	struct future *fut;                /* borrowed */
-	struct future *children[2];        /* borrowed */
-	struct future **gathering;         /* the case's variable */
+	struct future *fut;         /* borrowed */
+	struct future *children[2]; /* borrowed */
+	struct future **gathering;  /* the case's variable */
 	int outcome;
 };
 
@@ -258,8 +258,8 @@ static int returns_await(struct task *task, void *frame)
 static int create(struct task *task, void *frame)
 {
 	struct child_frame *f = frame;
-	struct future *child = H_TASK(f->h, returns_await, struct child_frame, .h = f->h,
-	                              .fut = f->fut);
+	struct future *child =
+	        H_TASK(f->h, returns_await, struct child_frame, .h = f->h, .fut = f->fut);
 	*f->gathering = gathered(f->h, &child, 1, false);
 	future_free(child);
 	return task_return(task, NULL, NULL);
@@ -367,8 +367,8 @@ static int gathers_two_that_raise(struct task *task, void *frame)
 static void gather_exception_marking(struct harness *h)
 {
 	struct future *a = h_future(h), *b = h_future(h);
-	struct future *f = H_TASK(h, gathers_two_that_raise, struct child_frame, .h = h,
-	                          .children = { a, b });
+	struct future *f =
+	        H_TASK(h, gathers_two_that_raise, struct child_frame, .h = h, .children = { a, b });
 	h_run_once(h);
 	future_set_result(a, NULL, NULL);
 	h_run_once(h);

@@ -88,7 +88,7 @@ void outcome_append(struct outcome *o, const char *label, const struct outcome *
 
 void tok_state(struct outcome *o, const char *label, const struct future *future)
 {
-	const char *state = !future_done(future)     ? "pending"
+	const char *state = !future_done(future)       ? "pending"
 	                    : future_cancelled(future) ? "cancelled"
 	                                               : "finished";
 	outcome_add(o, label, "state=%s", state);
@@ -170,8 +170,7 @@ static void add_future_error(struct outcome *o, const char *label, struct future
 	tok_error(o, label, code, error ? error->message : NULL, NULL);
 }
 
-void tok_result(struct outcome *o, const char *label, struct future *future,
-                enum value_kind kind)
+void tok_result(struct outcome *o, const char *label, struct future *future, enum value_kind kind)
 {
 	void *value = NULL;
 	int rc = future_result(future, &value);

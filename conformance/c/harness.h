@@ -20,6 +20,8 @@
  * Interface:
  *   struct conformance_case, the *_cases tables   the registry, by area
  *   struct harness, h_*           the loop, log, ticker, reports, runs
+ *   log_cb, log_done_cb, log_and_stop_cb, log_then_schedule_cb, stop_cb
+ *                                 callbacks that write in the log or stop
  *   struct outcome, outcome_*     a string of tokens being built
  *   tok_*                         one token (or two) about a future or a call
  *   error_class                   a negative errno as a Python class name
@@ -127,7 +129,7 @@ enum value_kind {
 #endif
 };
 
-#define INT_VALUE(n)  ((void *)(intptr_t)(n))
+#define INT_VALUE(n)    ((void *)(intptr_t)(n))
 #define VALUE_AS_INT(p) ((int)(intptr_t)(p))
 
 /* state=pending|cancelled|finished, and cancelled=True|False. */
@@ -146,8 +148,7 @@ void tok_error(struct outcome *o, const char *label, int code, const char *messa
 void tok_call(struct outcome *o, const char *label, int rc, const char *call);
 
 /* h.call(fut.result): result=<value> or the error it raises. */
-void tok_result(struct outcome *o, const char *label, struct future *future,
-                enum value_kind kind);
+void tok_result(struct outcome *o, const char *label, struct future *future, enum value_kind kind);
 
 /* h.call(fut.exception): result=None, result=<Class>, or the error. */
 void tok_exception(struct outcome *o, const char *label, struct future *future);
@@ -167,11 +168,11 @@ void tok_awaited(struct outcome *o, const char *label, struct task *task, int ou
 
 /* ---------------------------------------------------------------- the harness */
 
-#define LOG_MAX      512
-#define REPORTS_MAX  256
-#define LOG_CALLS    64
-#define TICKERS      8
-#define TICK_LIMIT   10000 /* a ticker this busy is a case that never settles */
+#define LOG_MAX     512
+#define REPORTS_MAX 256
+#define LOG_CALLS   64
+#define TICKERS     8
+#define TICK_LIMIT  10000 /* a ticker this busy is a case that never settles */
 
 /* A callback that writes WORD in the log: h_logger makes them. */
 struct log_call {
@@ -182,7 +183,7 @@ struct log_call {
 /* The iteration counter of one h_tick_start. */
 struct ticker {
 	struct harness *h;
-	bool live;  /* false once h_iterations stopped it */
+	bool live; /* false once h_iterations stopped it */
 	int count;
 };
 
@@ -193,10 +194,10 @@ struct harness {
 #if CHAPTER >= 5
 	struct virtual_clock clock, other_clock;
 #endif
-	struct outcome out;  /* the case's outcome */
-	char raised[200];    /* why the case could not run, or "" */
-	char log[LOG_MAX];   /* the event log: words separated by commas */
-	bool logged;         /* anything in it, even an empty word */
+	struct outcome out;        /* the case's outcome */
+	char raised[200];          /* why the case could not run, or "" */
+	char log[LOG_MAX];         /* the event log: words separated by commas */
+	bool logged;               /* anything in it, even an empty word */
 	char reports[REPORTS_MAX]; /* the handler's reports since the last read */
 	struct log_call log_calls[LOG_CALLS];
 	int log_call_count;
@@ -210,7 +211,7 @@ typedef void case_fn(struct harness *h);
 struct conformance_case {
 	const char *id; /* as in conformance/python/ */
 	enum case_needs needs;
-	case_fn *run;   /* NULL: this chapter's core cannot express it */
+	case_fn *run; /* NULL: this chapter's core cannot express it */
 };
 
 extern const struct conformance_case futures_cases[], tasks_cases[], cancellation_cases[],
@@ -300,8 +301,7 @@ void stop_cb(void *loop);
  */
 struct future *h_task(struct harness *h, const char *name, task_step_fn *step, const void *frame,
                       size_t size);
-#define H_TASK(h, step, type, ...)                                                                  \
-	h_task((h), #step, (step), &(type){ __VA_ARGS__ }, sizeof(type))
+#define H_TASK(h, step, type, ...) h_task((h), #step, (step), &(type){ __VA_ARGS__ }, sizeof(type))
 
 /* Run an `async def` case: its coroutine as the main task, until it is
  * done. A main task that fails makes the outcome "raised ...". */

@@ -19,8 +19,8 @@
 #include "harness.h"
 
 static const struct conformance_case *const areas[] = {
-	futures_cases,   tasks_cases, cancellation_cases, gather_cases,
-	scheduling_cases, timers_cases, sleep_cases,       wait_for_cases,
+	futures_cases,    tasks_cases,  cancellation_cases, gather_cases,
+	scheduling_cases, timers_cases, sleep_cases,        wait_for_cases,
 };
 
 static bool selected(const char *id, int argc, char **argv)
@@ -29,7 +29,8 @@ static bool selected(const char *id, int argc, char **argv)
 		return true;
 	for (int i = 1; i < argc; i++) {
 		size_t n = strlen(argv[i]);
-		if (strcmp(id, argv[i]) == 0 || (n && argv[i][n - 1] == '.' && strncmp(id, argv[i], n) == 0))
+		if (strcmp(id, argv[i]) == 0 ||
+		    (n && argv[i][n - 1] == '.' && strncmp(id, argv[i], n) == 0))
 			return true;
 	}
 	return false;
@@ -48,8 +49,26 @@ static void run_case(const struct conformance_case *c)
 	fflush(stdout);
 }
 
+/* Every ID on the command line names a case or an area of some chapter:
+ * a typo would otherwise select nothing, and pass. */
+static bool known(const char *arg)
+{
+	char *argv[] = { "cases", (char *)arg };
+	for (size_t a = 0; a < sizeof areas / sizeof areas[0]; a++)
+		for (const struct conformance_case *c = areas[a]; c->id; c++)
+			if (selected(c->id, 2, argv))
+				return true;
+	return false;
+}
+
 int main(int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++) {
+		if (!known(argv[i])) {
+			fprintf(stderr, "cases-%02d: no such case: %s\n", CHAPTER, argv[i]);
+			return 2;
+		}
+	}
 	/* No case waits for real time; one that loops for ever is a bug, and
 	 * must not hang the run. */
 	alarm(60);
@@ -60,7 +79,8 @@ int main(int argc, char **argv)
 			if (c->run)
 				run_case(c);
 			else
-				fprintf(stderr, "cases-%02d: %s: not expressible with chapter %d's core\n",
+				fprintf(stderr,
+				        "cases-%02d: %s: not expressible with chapter %d's core\n",
 				        CHAPTER, c->id, CHAPTER);
 		}
 	}

@@ -68,8 +68,8 @@ static void loop_stop_finishes_iteration(struct harness *h)
 #if CHAPTER >= 5
 static void loop_cancelled_handle_skipped(struct harness *h)
 {
-	struct handle *handle = h_check(loop_call_soon(h->loop, log_cb, h_logger(h, "a")),
-	                                "loop_call_soon");
+	struct handle *handle =
+	        h_check(loop_call_soon(h->loop, log_cb, h_logger(h, "a")), "loop_call_soon");
 	CALL_SOON(h->loop, log_cb, h_logger(h, "b"));
 	handle_cancel(handle);
 	h_run_once(h);
@@ -200,14 +200,12 @@ const struct conformance_case scheduling_cases[] = {
 	{ "loop.cancelled_handle_skipped", NEEDS_FUTURES,
 	  FROM_TIMERS(loop_cancelled_handle_skipped) },
 	{ "loop.callback_error_reported", NEEDS_FUTURES, loop_callback_error_reported },
-	{ "loop.run_until_complete_other_loop", NEEDS_FUTURES,
-	  loop_run_until_complete_other_loop },
+	{ "loop.run_until_complete_other_loop", NEEDS_FUTURES, loop_run_until_complete_other_loop },
 	{ "loop.run_until_complete_stopped", NEEDS_TASKS,
 	  FROM_TASKS(loop_run_until_complete_stopped) },
 	{ "loop.run_until_complete_nested", NEEDS_TASKS,
 	  FROM_TASKS(loop_run_until_complete_nested) },
-	{ "loop.stop_while_task_sleeps", NEEDS_TIMERS,
-	  FROM_TIMERS(loop_stop_while_task_sleeps) },
+	{ "loop.stop_while_task_sleeps", NEEDS_TIMERS, FROM_TIMERS(loop_stop_while_task_sleeps) },
 	{ "loop.run_forever_waits_when_idle", NEEDS_TIMERS,
 	  FROM_TIMERS(loop_run_forever_waits_when_idle) },
 	{ NULL, 0, NULL },

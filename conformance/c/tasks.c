@@ -374,7 +374,8 @@ static void task_future_set_exception_underneath(struct harness *h)
 
 const struct conformance_case tasks_cases[] = {
 	{ "task.return_is_result", NEEDS_TASKS, FROM_TASKS(task_return_is_result) },
-	{ "task.awaits_coroutines_in_turn", NEEDS_TASKS, FROM_TASKS(task_awaits_coroutines_in_turn) },
+	{ "task.awaits_coroutines_in_turn", NEEDS_TASKS,
+	  FROM_TASKS(task_awaits_coroutines_in_turn) },
 	{ "task.first_step_not_inline", NEEDS_TASKS, FROM_TASKS(task_first_step_not_inline) },
 	{ "task.interleave_on_futures", NEEDS_TASKS, FROM_TASKS(task_interleave_on_futures) },
 	{ "task.current_task_is_itself", NEEDS_TASKS, FROM_TASKS(task_current_task_is_itself) },

@@ -73,8 +73,8 @@ static void timer_cancelled_earlier_timer_skipped(struct harness *h)
 
 static void timer_cancelled_not_waited_for(struct harness *h)
 {
-	struct handle *handle =
-	        h_check(loop_call_later(h->loop, 10.0, log_cb, h_logger(h, "a")), "loop_call_later");
+	struct handle *handle = h_check(loop_call_later(h->loop, 10.0, log_cb, h_logger(h, "a")),
+	                                "loop_call_later");
 	handle_cancel(handle);
 	h_run_until_idle(h);
 	outcome_add(&h->out, NULL, "cancelled=%s", handle_cancelled(handle) ? "True" : "False");
@@ -85,8 +85,8 @@ static void timer_cancelled_not_waited_for(struct harness *h)
 
 static void timer_when(struct harness *h)
 {
-	struct handle *handle =
-	        h_check(loop_call_later(h->loop, 10.0, log_cb, h_logger(h, "a")), "loop_call_later");
+	struct handle *handle = h_check(loop_call_later(h->loop, 10.0, log_cb, h_logger(h, "a")),
+	                                "loop_call_later");
 	outcome_add(&h->out, NULL, "result=%.3f", handle_when(handle));
 	handle_cancel(handle);
 	handle_free(handle);

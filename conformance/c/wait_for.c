@@ -30,9 +30,9 @@ static void set_word_cb(void *arg)
 struct frame {
 	int resume_point;
 	struct harness *h;
-	struct future *inner;  /* the task or future wait_for guards */
-	struct future *w;      /* the wait_for future, or a task awaiting it */
-	struct future *fut;    /* borrowed */
+	struct future *inner;    /* the task or future wait_for guards */
+	struct future *w;        /* the wait_for future, or a task awaiting it */
+	struct future *fut;      /* borrowed */
 	double timeout, cleanup; /* slow_run keeps its exit time in TIMEOUT */
 	struct set_word set;
 	int outcome, outcome2;
