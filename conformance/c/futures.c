@@ -81,7 +81,7 @@ static void future_set_result_twice(struct harness *h)
 {
 	struct future *fut = h_future(h);
 	future_set_result(fut, INT_VALUE(1), NULL);
-	tok_call(&h->out, "set_result", future_set_result(fut, INT_VALUE(2), NULL), NULL);
+	tok_call(&h->out, "set_result", future_set_result(fut, INT_VALUE(2), NULL), "set_result");
 	tok_result(&h->out, NULL, fut, VALUE_INT);
 	future_free(fut);
 }
@@ -90,7 +90,8 @@ static void future_set_exception_after_result(struct harness *h)
 {
 	struct future *fut = h_future(h);
 	future_set_result(fut, INT_VALUE(1), NULL);
-	tok_call(&h->out, "set_exception", future_set_exception(fut, USER_ERROR, "boom"), NULL);
+	tok_call(&h->out, "set_exception", future_set_exception(fut, USER_ERROR, "boom"),
+	         "set_exception");
 	tok_result(&h->out, NULL, fut, VALUE_INT);
 	future_free(fut);
 }
@@ -98,7 +99,7 @@ static void future_set_exception_after_result(struct harness *h)
 static void future_set_result_after_exception(struct harness *h)
 {
 	struct future *fut = h_failed(h);
-	tok_call(&h->out, NULL, future_set_result(fut, INT_VALUE(1), NULL), NULL);
+	tok_call(&h->out, NULL, future_set_result(fut, INT_VALUE(1), NULL), "set_result");
 	const struct future_error *read;
 	future_exception(fut, &read);
 	future_free(fut);
@@ -163,7 +164,7 @@ static void future_set_result_after_cancel(struct harness *h)
 {
 	struct future *fut = h_future(h);
 	future_cancel(fut, NULL);
-	tok_call(&h->out, "set_result", future_set_result(fut, INT_VALUE(1), NULL), NULL);
+	tok_call(&h->out, "set_result", future_set_result(fut, INT_VALUE(1), NULL), "set_result");
 	tok_state(&h->out, NULL, fut);
 	future_free(fut);
 }
@@ -172,7 +173,8 @@ static void future_set_exception_after_cancel(struct harness *h)
 {
 	struct future *fut = h_future(h);
 	future_cancel(fut, NULL);
-	tok_call(&h->out, "set_exception", future_set_exception(fut, USER_ERROR, "boom"), NULL);
+	tok_call(&h->out, "set_exception", future_set_exception(fut, USER_ERROR, "boom"),
+	         "set_exception");
 	tok_state(&h->out, NULL, fut);
 	future_free(fut);
 }

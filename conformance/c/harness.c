@@ -33,9 +33,11 @@ static const struct {
 	{ -EINTR, "run_until_complete", "RuntimeError" },
 	/* "This event loop is already running" */
 	{ -EBUSY, NULL, "RuntimeError" },
-	/* An operation on a future already done, or a result not ready. */
-	{ -EINVAL, NULL, "InvalidStateError" },
-	{ -EAGAIN, NULL, "InvalidStateError" },
+	/* Finishing a future already done; reading one not done yet. */
+	{ -EINVAL, "set_result", "InvalidStateError" },
+	{ -EINVAL, "set_exception", "InvalidStateError" },
+	{ -EAGAIN, "result", "InvalidStateError" },
+	{ -EAGAIN, "exception", "InvalidStateError" },
 	/* A task's set_result from outside; a task awaiting itself. */
 	{ -EPERM, NULL, "RuntimeError" },
 	{ -EDEADLK, NULL, "RuntimeError" },
@@ -158,10 +160,17 @@ static void add_value(struct outcome *o, const char *label, void *value, enum va
 	outcome_add(o, label, "result=%s", value ? "<a value where None was expected>" : "None");
 }
 
-/* What a failed future says: its code, and its message. */
-static void add_future_error(struct outcome *o, const char *label, struct future *future, int code)
+/* What reading FUTURE with CALL ("result", "exception") raised: the
+ * call's own refusal while FUTURE is pending, else its cancellation or its
+ * error, with the message. */
+static void add_future_error(struct outcome *o, const char *label, struct future *future, int code,
+                             const char *call)
 {
 	const struct future_error *error = NULL;
+	if (!future_done(future)) {
+		tok_error(o, label, code, NULL, call);
+		return;
+	}
 	if (code == -ECANCELED && future_cancelled(future)) {
 		tok_error(o, label, code, future_cancel_message(future), NULL);
 		return;
@@ -175,7 +184,7 @@ void tok_result(struct outcome *o, const char *label, struct future *future, enu
 	void *value = NULL;
 	int rc = future_result(future, &value);
 	if (rc < 0)
-		add_future_error(o, label, future, rc);
+		add_future_error(o, label, future, rc, "result");
 	else
 		add_value(o, label, value, kind);
 }
@@ -185,7 +194,7 @@ void tok_exception(struct outcome *o, const char *label, struct future *future)
 	const struct future_error *error = NULL;
 	int rc = future_exception(future, &error);
 	if (rc < 0)
-		add_future_error(o, label, future, rc);
+		add_future_error(o, label, future, rc, "exception");
 	else
 		outcome_add(o, label, "result=%s", error ? error_class(error->code, NULL) : "None");
 }

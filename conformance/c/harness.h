@@ -143,8 +143,8 @@ void tok_bool(struct outcome *o, const char *label, bool value);
 void tok_error(struct outcome *o, const char *label, int code, const char *message,
                const char *call);
 
-/* What calling a function that returns 0 or a negative errno did:
- * result=None, or the error (set_result, set_exception, ...). */
+/* What calling CALL ("set_result", "set_exception"), which returns 0 or a
+ * negative errno, did: result=None, or the error it raised. */
 void tok_call(struct outcome *o, const char *label, int rc, const char *call);
 
 /* h.call(fut.result): result=<value> or the error it raises. */

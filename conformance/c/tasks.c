@@ -263,7 +263,7 @@ static void task_await_failed_task_each_time(struct harness *h)
 static void task_set_result_from_outside(struct harness *h)
 {
 	struct future *task = H_TASK(h, returns, struct value_frame, .value = "ko");
-	tok_call(&h->out, "set_result", future_set_result(task, "ok", NULL), NULL);
+	tok_call(&h->out, "set_result", future_set_result(task, "ok", NULL), "set_result");
 	tok_run(&h->out, NULL, h->loop, task, VALUE_WORD);
 	future_free(task);
 }
@@ -271,7 +271,8 @@ static void task_set_result_from_outside(struct harness *h)
 static void task_set_exception_from_outside(struct harness *h)
 {
 	struct future *task = H_TASK(h, returns, struct value_frame, .value = "ko");
-	tok_call(&h->out, "set_exception", future_set_exception(task, USER_ERROR, "boom"), NULL);
+	tok_call(&h->out, "set_exception", future_set_exception(task, USER_ERROR, "boom"),
+	         "set_exception");
 	tok_run(&h->out, NULL, h->loop, task, VALUE_WORD);
 	future_free(task);
 }
