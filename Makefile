@@ -96,10 +96,13 @@ python-check: deps
 	@scripts/python-check
 
 # docs/asyncio-conformance.md: the harness's own tests first, then every
-# case under every CPython 3.11+ here (and each chapter's C cases, if built).
+# case under every CPython 3.11+ here and in each chapter's C core
+# (conformance/c builds build/conformance/cases-NN; a case with no C run
+# is a failure).
 conformance: deps
 	@python3 -B -m unittest discover -s conformance/python
-	@scripts/conformance
+	@$(MAKE) -s -C conformance/c
+	@scripts/conformance --require-c
 
 starters:
 	@scripts/make-starter $(CHAPTERS)

@@ -29,7 +29,8 @@ async def settled(task):
 
 
 @case("cancel.waiting_task", pins=T + "test_cancel", needs="tasks",
-      expect="error=CancelledError state=cancelled cancel:result=False")
+      expect="error=CancelledError state=cancelled cancel:result=False",
+      c_test="cancel_waiting_task")
 def _(h):
     """A task cancelled while it waits ends cancelled; cancel() once it is done returns False."""
     async def task():
@@ -42,7 +43,8 @@ def _(h):
 
 
 @case("cancel.unstarted_task_message", pins=T + "test_task_cancel_message_getter",
-      needs="tasks", expect="error=CancelledError msg=stop order=")
+      needs="tasks", expect="error=CancelledError msg=stop order=",
+      c_test="cancel_unstarted_task_message")
 def _(h):
     """A task cancelled with a message before it starts never runs and raises
     CancelledError(msg)."""
@@ -55,7 +57,8 @@ def _(h):
 
 @case("cancel.message_before_start_to_awaiter",
       pins=T + "test_cancel_with_message_before_starting_task", needs="tasks",
-      expect="error=CancelledError msg=stop state=cancelled")
+      expect="error=CancelledError msg=stop state=cancelled",
+      c_test="cancel_message_before_start_to_awaiter")
 def _(h):
     """A task that reads the exception() of a task it cancelled with a message before it started
     fails with that CancelledError."""
@@ -69,7 +72,8 @@ def _(h):
 
 
 @case("cancel.message_survives_result", pins=T + "test_cancel_with_message_then_future_result",
-      needs="tasks", expect="error=CancelledError msg=stop state=cancelled")
+      needs="tasks", expect="error=CancelledError msg=stop state=cancelled",
+      c_test="cancel_message_survives_result")
 def _(h):
     """The cancel message survives a CancelledError raised by result() and passing up through the
     awaiting task."""
@@ -85,7 +89,8 @@ def _(h):
 
 @case("cancel.message_survives_exception",
       pins=T + "test_cancel_with_message_then_future_exception", needs="tasks",
-      expect="error=CancelledError msg=stop state=cancelled")
+      expect="error=CancelledError msg=stop state=cancelled",
+      c_test="cancel_message_survives_exception")
 def _(h):
     """The cancel message survives a CancelledError raised by exception() and passing up through the
     awaiting task."""
@@ -100,7 +105,8 @@ def _(h):
 
 
 @case("cancel.message_to_awaiting_task", pins=T + "test_cancellation_exception_context",
-      needs="tasks", expect="order=stop error=ValueError msg=cancelled")
+      needs="tasks", expect="order=stop error=ValueError msg=cancelled",
+      c_test="cancel_message_to_awaiting_task")
 def _(h):
     """A task awaiting a task cancelled with a message catches a CancelledError carrying it."""
     async def coro():
@@ -116,7 +122,8 @@ def _(h):
 
 
 @case("cancel.between_yields", pins=T + "test_cancel_yield", needs="tasks",
-      expect="error=CancelledError state=cancelled cancel:result=False")
+      expect="error=CancelledError state=cancelled cancel:result=False",
+      c_test="cancel_between_yields")
 def _(h):
     """A task cancelled between two sleep(0) ends cancelled."""
     async def task():
@@ -131,7 +138,8 @@ def _(h):
 
 
 @case("cancel.inner_future_cancels_task", pins=T + "test_cancel_inner_future", needs="tasks",
-      expect="error=CancelledError state=cancelled inner:state=cancelled")
+      expect="error=CancelledError state=cancelled inner:state=cancelled",
+      c_test="cancel_inner_future_cancels_task")
 def _(h):
     """Cancelling the future a task awaits cancels the task."""
     inner = h.loop.create_future()
@@ -147,7 +155,8 @@ def _(h):
 
 
 @case("cancel.task_and_inner_future", pins=T + "test_cancel_both_task_and_inner_future",
-      needs="tasks", expect="error=CancelledError state=cancelled inner:state=cancelled")
+      needs="tasks", expect="error=CancelledError state=cancelled inner:state=cancelled",
+      c_test="cancel_task_and_inner_future")
 def _(h):
     """Cancelling both the awaited future and the task ends the task cancelled."""
     inner = h.loop.create_future()
@@ -164,7 +173,7 @@ def _(h):
 
 
 @case("cancel.catch_and_return", pins=T + "test_cancel_task_catching", needs="tasks",
-      expect="inner:state=cancelled result=42 cancelled=False")
+      expect="inner:state=cancelled result=42 cancelled=False", c_test="cancel_catch_and_return")
 def _(h):
     """Cancelling a task cancels the future it awaits at once; a task that catches it and returns is
     not cancelled."""
@@ -186,7 +195,7 @@ def _(h):
 
 
 @case("cancel.catch_and_go_on", pins=T + "test_cancel_task_ignoring", needs="tasks",
-      expect="result=42 state=finished")
+      expect="result=42 state=finished", c_test="cancel_catch_and_go_on")
 def _(h):
     """A task that catches the cancellation goes on to its next await and finishes normally."""
     fut1, fut2, fut3 = (h.loop.create_future() for _ in range(3))
@@ -209,7 +218,7 @@ def _(h):
 
 
 @case("cancel.self_then_await", pins=T + "test_cancel_current_task", needs="tasks",
-      expect="error=CancelledError state=cancelled order=before")
+      expect="error=CancelledError state=cancelled order=before", c_test="cancel_self_then_await")
 def _(h):
     """A task that cancels itself is cancelled at its next await, which never suspends it."""
     async def task():
@@ -223,7 +232,8 @@ def _(h):
 
 
 @case("cancel.self_then_return", pins=T + "test_cancel_at_end", needs="tasks",
-      expect="error=CancelledError state=cancelled cancel:result=False")
+      expect="error=CancelledError state=cancelled cancel:result=False",
+      c_test="cancel_self_then_return")
 def _(h):
     """A task that cancels itself and then returns without awaiting ends CANCELLED, not with its
     result."""
@@ -236,7 +246,8 @@ def _(h):
 
 
 @case("cancel.self_then_await_task", pins=T + "test_cancel_awaited_task", needs="tasks",
-      expect="state=cancelled nested:state=cancelled fut:state=cancelled")
+      expect="state=cancelled nested:state=cancelled fut:state=cancelled",
+      c_test="cancel_self_then_await_task")
 def _(h):
     """A task that cancels itself and then awaits another task cancels that task too."""
     fut = h.loop.create_future()
@@ -256,7 +267,9 @@ def _(h):
 
 
 @case("cancel.through_awaited_coroutine", pins=T + "test_yield_future_passes_cancel",
-      needs="tasks", expect="order=inner,outer state=finished waiter:state=cancelled")
+      needs="tasks", expect="order=inner,outer state=finished waiter:state=cancelled",
+      c_expect="order=outer state=finished waiter:state=pending",
+      c_differs="gather-takes-futures", c_test="cancel_through_awaited_coroutine")
 def _(h):
     """Cancelling a task reaches the future awaited by the coroutine it awaits; the task may catch
     it there."""
@@ -282,7 +295,8 @@ def _(h):
 
 
 @case("cancel.waiter_future_cancelled", pins=T + "test_task_cancel_waiter_future",
-      needs="tasks", expect="fut:state=cancelled error=CancelledError")
+      needs="tasks", expect="fut:state=cancelled error=CancelledError",
+      c_test="cancel_waiter_future_cancelled")
 def _(h):
     """Cancelling a task that waits for a future cancels that future."""
     fut = h.loop.create_future()
@@ -297,7 +311,8 @@ def _(h):
 
 
 @case("cancel.answered_with_error", pins=T + "test_baseexception_during_cancel", needs="tasks",
-      expect="state=finished cancelled=False result=ValueError")
+      expect="state=finished cancelled=False result=ValueError",
+      c_test="cancel_answered_with_error")
 def _(h):
     """A task that answers its cancellation by raising another exception ends with that exception,
     not cancelled."""
@@ -314,7 +329,8 @@ def _(h):
 
 
 @case("cancel.failed_task_silenced", pins=T + "test_tb_logger_not_called_after_cancel",
-      needs="tasks", expect="cancel:result=False reported=none")
+      needs="tasks", expect="cancel:result=False reported=none",
+      c_test="cancel_failed_task_silenced")
 async def _(h):
     """cancel() of a task that already failed returns False, and silences "exception was never
     retrieved"."""
@@ -329,7 +345,7 @@ async def _(h):
 
 @case("cancel.cancelling_counts", pins=T + "test_cancelling", needs="tasks",
       expect="before:cancelling=0 first:result=True second:result=True cancelling=2 "
-             "error=CancelledError")
+             "error=CancelledError", c_test="cancel_cancelling_counts")
 def _(h):
     """cancelling() counts the cancel() requests; a second cancel() of a pending task returns
     True."""
@@ -343,7 +359,7 @@ def _(h):
 
 
 @case("cancel.cancelling_kept_when_done", pins=T + "test_uncancel_basic", needs="tasks",
-      expect="state=cancelled cancelling=1")
+      expect="state=cancelled cancelling=1", c_test="cancel_cancelling_kept_when_done")
 def _(h):
     """cancelling() keeps its count after the task has ended cancelled."""
     t = h.loop.create_task(forever(h))
@@ -354,7 +370,7 @@ def _(h):
 
 
 @case("cancel.uncancel_when_done", pins=T + "test_uncancel_basic", needs="tasks",
-      expect="result=0 state=cancelled")
+      expect="result=0 state=cancelled", c_test="cancel_uncancel_when_done")
 def _(h):
     """uncancel() of a task that ended cancelled lowers the count but leaves it cancelled."""
     t = h.loop.create_task(forever(h))
@@ -366,7 +382,7 @@ def _(h):
 
 @case("cancel.uncancel_then_go_on", pins=T + "test_uncancel_basic", needs="tasks",
       expect="first:cancelling=1 order=caught after:cancelling=0 after:state=pending "
-             "error=CancelledError state=cancelled")
+             "error=CancelledError state=cancelled", c_test="cancel_uncancel_then_go_on")
 def _(h):
     """A task that catches a cancellation and uncancels itself waits again; the next cancel() ends
     it."""
@@ -390,7 +406,8 @@ def _(h):
 
 @case("cancel.uncancel_before_step", pins=T + "test_uncancel_resets_must_cancel",
       needs="tasks",
-      expect={"3.11": "cancelling=0 error=CancelledError", "3.13": "cancelling=0 result=42"})
+      expect={"3.11": "cancelling=0 error=CancelledError", "3.13": "cancelling=0 result=42"},
+      c_test="cancel_uncancel_before_step")
 def _(h):
     """uncancel() right after cancel(), before the task runs again: does the cancellation still
     land?"""
@@ -409,7 +426,8 @@ def _(h):
 
 
 @case("cancel.structured_timeout_block", pins=T + "test_uncancel_structured_blocks",
-      needs="timers", expect="result=[True,False,True] cancelling=0 t=0.100")
+      needs="timers", expect="result=[True,False,True] cancelling=0 t=0.100",
+      c_test="cancel_structured_timeout_block")
 def _(h):
     """A timeout made of call_later, cancel() and uncancel() turns the cancellation into
     TimeoutError, and the task goes on."""

@@ -21,7 +21,7 @@ def failed(h):
 # ---------------------------------------------------------------- states
 
 @case("future.new_is_pending", pins=T + "test_initial_state", needs="futures",
-      expect="state=pending cancelled=False")
+      expect="state=pending cancelled=False", c_test="future_new_is_pending")
 def _(h):
     """A new future is pending and not cancelled."""
     fut = h.loop.create_future()
@@ -31,7 +31,7 @@ def _(h):
 
 
 @case("future.set_result_finishes", pins=T + "test_result", needs="futures",
-      expect="state=finished cancelled=False result=42")
+      expect="state=finished cancelled=False result=42", c_test="future_set_result_finishes")
 def _(h):
     """set_result makes the future finished, and result() returns the value."""
     fut = h.loop.create_future()
@@ -40,7 +40,7 @@ def _(h):
 
 
 @case("future.result_while_pending", pins=T + "test_result", needs="futures",
-      expect="error=InvalidStateError")
+      expect="error=InvalidStateError", c_test="future_result_while_pending")
 def _(h):
     """result() of a pending future raises InvalidStateError."""
     fut = h.loop.create_future()
@@ -50,7 +50,7 @@ def _(h):
 
 
 @case("future.exception_while_pending", pins=T + "test_exception", needs="futures",
-      expect="error=InvalidStateError")
+      expect="error=InvalidStateError", c_test="future_exception_while_pending")
 def _(h):
     """exception() of a pending future raises InvalidStateError."""
     fut = h.loop.create_future()
@@ -60,7 +60,7 @@ def _(h):
 
 
 @case("future.exception_after_result", pins=T + "test_result", needs="futures",
-      expect="result=None")
+      expect="result=None", c_test="future_exception_after_result")
 def _(h):
     """exception() of a future that finished with a result is None."""
     fut = h.loop.create_future()
@@ -69,7 +69,7 @@ def _(h):
 
 
 @case("future.set_exception_finishes", pins=T + "test_exception", needs="futures",
-      expect="state=finished cancelled=False")
+      expect="state=finished cancelled=False", c_test="future_set_exception_finishes")
 def _(h):
     """set_exception makes the future finished, not cancelled."""
     fut = failed(h)
@@ -79,21 +79,21 @@ def _(h):
 
 
 @case("future.result_raises_exception", pins=T + "test_exception", needs="futures",
-      expect="error=ValueError msg=boom")
+      expect="error=ValueError msg=boom", c_test="future_result_raises_exception")
 def _(h):
     """result() of a failed future raises its exception."""
     return h.call(failed(h).result)
 
 
 @case("future.exception_returns_exception", pins=T + "test_exception", needs="futures",
-      expect="result=ValueError")
+      expect="result=ValueError", c_test="future_exception_returns_exception")
 def _(h):
     """exception() of a failed future returns the exception, without raising."""
     return h.call(failed(h).exception)
 
 
 @case("future.set_result_twice", pins=T + "test_result", needs="futures",
-      expect="set_result:error=InvalidStateError result=1")
+      expect="set_result:error=InvalidStateError result=1", c_test="future_set_result_twice")
 def _(h):
     """A second set_result raises InvalidStateError and keeps the first value."""
     fut = h.loop.create_future()
@@ -102,7 +102,8 @@ def _(h):
 
 
 @case("future.set_exception_after_result", pins=T + "test_result", needs="futures",
-      expect="set_exception:error=InvalidStateError result=1")
+      expect="set_exception:error=InvalidStateError result=1",
+      c_test="future_set_exception_after_result")
 def _(h):
     """set_exception on a finished future raises InvalidStateError."""
     fut = h.loop.create_future()
@@ -112,7 +113,7 @@ def _(h):
 
 
 @case("future.set_result_after_exception", pins=T + "test_exception", needs="futures",
-      expect="error=InvalidStateError")
+      expect="error=InvalidStateError", c_test="future_set_result_after_exception")
 def _(h):
     """set_result on a failed future raises InvalidStateError."""
     fut = failed(h)
@@ -124,7 +125,7 @@ def _(h):
 # ---------------------------------------------------------------- cancel
 
 @case("future.cancel_pending", pins=T + "test_cancel", needs="futures",
-      expect="cancel:result=True state=cancelled cancelled=True")
+      expect="cancel:result=True state=cancelled cancelled=True", c_test="future_cancel_pending")
 def _(h):
     """cancel() of a pending future returns True; the future is cancelled, and done."""
     fut = h.loop.create_future()
@@ -132,7 +133,7 @@ def _(h):
 
 
 @case("future.cancel_twice", pins=T + "test_cancel", needs="futures",
-      expect="cancel:result=False state=cancelled")
+      expect="cancel:result=False state=cancelled", c_test="future_cancel_twice")
 def _(h):
     """A second cancel() returns False."""
     fut = h.loop.create_future()
@@ -141,7 +142,7 @@ def _(h):
 
 
 @case("future.cancel_after_result", pins=T + "test_result", needs="futures",
-      expect="cancel:result=False state=finished result=42")
+      expect="cancel:result=False state=finished result=42", c_test="future_cancel_after_result")
 def _(h):
     """cancel() of a finished future returns False and changes nothing."""
     fut = h.loop.create_future()
@@ -150,7 +151,8 @@ def _(h):
 
 
 @case("future.cancel_after_exception", pins=T + "test_exception", needs="futures",
-      expect="cancel:result=False state=finished error=ValueError msg=boom")
+      expect="cancel:result=False state=finished error=ValueError msg=boom",
+      c_test="future_cancel_after_exception")
 def _(h):
     """cancel() of a failed future returns False; the error stays."""
     fut = failed(h)
@@ -158,7 +160,7 @@ def _(h):
 
 
 @case("future.result_after_cancel", pins=T + "test_cancel", needs="futures",
-      expect="error=CancelledError")
+      expect="error=CancelledError", c_test="future_result_after_cancel")
 def _(h):
     """result() of a cancelled future raises CancelledError."""
     fut = h.loop.create_future()
@@ -167,7 +169,7 @@ def _(h):
 
 
 @case("future.exception_after_cancel", pins=T + "test_cancel", needs="futures",
-      expect="error=CancelledError")
+      expect="error=CancelledError", c_test="future_exception_after_cancel")
 def _(h):
     """exception() of a cancelled future raises CancelledError (it does not return it)."""
     fut = h.loop.create_future()
@@ -176,7 +178,8 @@ def _(h):
 
 
 @case("future.set_result_after_cancel", pins=T + "test_cancel", needs="futures",
-      expect="set_result:error=InvalidStateError state=cancelled")
+      expect="set_result:error=InvalidStateError state=cancelled",
+      c_test="future_set_result_after_cancel")
 def _(h):
     """set_result on a cancelled future raises InvalidStateError."""
     fut = h.loop.create_future()
@@ -185,7 +188,8 @@ def _(h):
 
 
 @case("future.set_exception_after_cancel", pins=T + "test_cancel", needs="futures",
-      expect="set_exception:error=InvalidStateError state=cancelled")
+      expect="set_exception:error=InvalidStateError state=cancelled",
+      c_test="future_set_exception_after_cancel")
 def _(h):
     """set_exception on a cancelled future raises InvalidStateError."""
     fut = h.loop.create_future()
@@ -195,7 +199,7 @@ def _(h):
 
 
 @case("future.cancel_message_kept", pins=T + "test_future_cancel_message_getter",
-      needs="futures", expect="error=CancelledError msg=stop")
+      needs="futures", expect="error=CancelledError msg=stop", c_test="future_cancel_message_kept")
 def _(h):
     """A future cancelled with a message raises CancelledError carrying it from
     run_until_complete."""
@@ -205,7 +209,7 @@ def _(h):
 
 
 @case("future.copy_state_result", pins=T + "test_copy_state", needs="futures",
-      expect="state=finished result=10")
+      expect="state=finished result=10", c_test="future_copy_state_result")
 def _(h):
     """Copying a finished future's state finishes the copy with the same result."""
     from asyncio.futures import _copy_future_state
@@ -216,7 +220,7 @@ def _(h):
 
 
 @case("future.copy_state_cancelled", pins=T + "test_copy_state", needs="futures",
-      expect="state=cancelled")
+      expect="state=cancelled", c_test="future_copy_state_cancelled")
 def _(h):
     """Copying a cancelled future's state cancels the copy."""
     from asyncio.futures import _copy_future_state
@@ -229,7 +233,7 @@ def _(h):
 # ---------------------------------------------------------------- done-callbacks
 
 @case("future.callbacks_in_order", pins=T + "test_callbacks_invoked_on_set_result",
-      needs="futures", expect="order=42,17")
+      needs="futures", expect="order=42,17", c_test="future_callbacks_in_order")
 def _(h):
     """Done-callbacks run in the order they were added."""
     fut = h.loop.create_future()
@@ -241,7 +245,8 @@ def _(h):
 
 
 @case("future.callback_one_iteration_later", pins=T + "test_callbacks_invoked_on_set_result",
-      needs="futures", expect="order=set,cb iterations=1")
+      needs="futures", expect="order=set,cb iterations=1",
+      c_test="future_callback_one_iteration_later")
 def _(h):
     """A done-callback is not called by set_result: the loop calls it, in the next iteration."""
     fut = h.loop.create_future()
@@ -255,7 +260,8 @@ def _(h):
 
 
 @case("future.callbacks_on_set_exception", pins=T + "test_callbacks_invoked_on_set_exception",
-      needs="futures", expect="order=cb result=ValueError")
+      needs="futures", expect="order=cb result=ValueError",
+      c_test="future_callbacks_on_set_exception")
 def _(h):
     """Done-callbacks run when the future fails, too."""
     fut = h.loop.create_future()
@@ -266,7 +272,7 @@ def _(h):
 
 
 @case("future.remove_first_callback", pins=T + "test_callbacks_remove_first_callback",
-      needs="futures", expect="order=17,100")
+      needs="futures", expect="order=17,100", c_test="future_remove_first_callback")
 def _(h):
     """Removing the first of three callbacks leaves the other two, in order."""
     fut = h.loop.create_future()
@@ -282,7 +288,7 @@ def _(h):
 
 @case("future.remove_first_and_second_callback",
       pins=T + "test_callbacks_remove_first_and_second_callback", needs="futures",
-      expect="order=100")
+      expect="order=100", c_test="future_remove_first_and_second_callback")
 def _(h):
     """Removing the first two callbacks leaves the third."""
     fut = h.loop.create_future()
@@ -298,7 +304,7 @@ def _(h):
 
 
 @case("future.remove_third_callback", pins=T + "test_callbacks_remove_third_callback",
-      needs="futures", expect="order=42,17")
+      needs="futures", expect="order=42,17", c_test="future_remove_third_callback")
 def _(h):
     """Removing the last callback leaves the first two, in order."""
     fut = h.loop.create_future()
@@ -313,7 +319,8 @@ def _(h):
 
 
 @case("future.remove_counts_every_copy", pins=T + "test_remove_done_callback",
-      needs="futures", expect="order=removed1,removed0,removed6,cb2")
+      needs="futures", expect="order=removed1,removed0,removed6,cb2",
+      c_test="future_remove_counts_every_copy")
 def _(h):
     """remove_done_callback removes every registration of the callback and says how many."""
     fut = h.loop.create_future()
@@ -336,7 +343,7 @@ def _(h):
 @case("future.never_retrieved_reported",
       pins=(T + "test_future_exception_never_retrieved",
             T + "test_tb_logger_exception_unretrieved"), needs="futures",
-      expect="reported=never_retrieved")
+      expect="reported=never_retrieved", c_test="future_never_retrieved_reported")
 def _(h):
     """A failed future dropped without anyone reading its error is reported."""
     fut = failed(h)
@@ -345,7 +352,7 @@ def _(h):
 
 
 @case("future.retrieved_by_exception_silent", pins=T + "test_tb_logger_exception_retrieved",
-      needs="futures", expect="reported=none")
+      needs="futures", expect="reported=none", c_test="future_retrieved_by_exception_silent")
 def _(h):
     """Reading the error with exception() silences the report."""
     fut = failed(h)
@@ -356,7 +363,7 @@ def _(h):
 
 @case("future.retrieved_by_result_silent",
       pins=T + "test_tb_logger_exception_result_retrieved", needs="futures",
-      expect="error=ValueError msg=boom reported=none")
+      expect="error=ValueError msg=boom reported=none", c_test="future_retrieved_by_result_silent")
 def _(h):
     """Reading the error through result() silences the report."""
     fut = failed(h)
@@ -366,7 +373,8 @@ def _(h):
 
 
 @case("future.cancel_after_exception_silent", pins=T + "test_tb_logger_not_called_after_cancel",
-      needs="futures", expect="cancel:result=False reported=none")
+      needs="futures", expect="cancel:result=False reported=none",
+      c_test="future_cancel_after_exception_silent")
 def _(h):
     """cancel() of a failed future returns False, yet silences "exception was never retrieved"."""
     fut = failed(h)
@@ -376,7 +384,7 @@ def _(h):
 
 
 @case("future.unread_result_silent", pins=T + "test_tb_logger_result_unretrieved",
-      needs="futures", expect="reported=none")
+      needs="futures", expect="reported=none", c_test="future_unread_result_silent")
 def _(h):
     """A result nobody read is never reported."""
     fut = h.loop.create_future()
@@ -386,7 +394,7 @@ def _(h):
 
 
 @case("future.abandoned_pending_silent", pins=T + "test_tb_logger_abandoned",
-      needs="futures", expect="reported=none")
+      needs="futures", expect="reported=none", c_test="future_abandoned_pending_silent")
 def _(h):
     """A pending future dropped before it is done is never reported."""
     fut = h.loop.create_future()
@@ -397,7 +405,7 @@ def _(h):
 # ---------------------------------------------------------------- awaiting
 
 @case("future.await_done_returns_at_once", pins=T + "test_yield_from_twice", needs="tasks",
-      expect="iterations=0 result=42")
+      expect="iterations=0 result=42", c_test="future_await_done_returns_at_once")
 async def _(h):
     """await of a future that is already done returns its result at once: no loop iteration."""
     fut = h.loop.create_future()
@@ -408,7 +416,7 @@ async def _(h):
 
 
 @case("future.await_twice", pins=T + "test_yield_from_twice", needs="tasks",
-      expect="first:iterations=2 second:iterations=0 result=42")
+      expect="first:iterations=2 second:iterations=0 result=42", c_test="future_await_twice")
 async def _(h):
     """The first await of a pending future suspends until it is done; the second does not."""
     fut = h.loop.create_future()
@@ -423,7 +431,7 @@ async def _(h):
 
 @case("future.await_failed_raises", pins=T + "test_tb_logger_exception_result_retrieved",
       needs="tasks",
-      expect="error=ValueError msg=boom reported=none")
+      expect="error=ValueError msg=boom reported=none", c_test="future_await_failed_raises")
 async def _(h):
     """await of a failed future raises its exception, which counts as read."""
     fut = failed(h)

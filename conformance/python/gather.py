@@ -24,7 +24,8 @@ def watched(h, gathering):
 
 
 @case("gather.results_in_argument_order", pins=T + "test_success", needs="tasks",
-      expect="first:state=pending state=finished result=[2,1,3] order=done")
+      expect="first:state=pending state=finished result=[2,1,3] order=done",
+      c_test="gather_results_in_argument_order")
 def _(h):
     """gather's result lists the children's results in argument order, once all are done."""
     a, b, c = futures(h, 3)
@@ -39,7 +40,8 @@ def _(h):
 
 
 @case("gather.return_exceptions_all_results", pins=T + "test_result_exception_success",
-      needs="tasks", expect="state=finished result=[2,1,3] order=done")
+      needs="tasks", expect="state=finished result=[2,1,3] order=done",
+      c_test="gather_return_exceptions_all_results")
 def _(h):
     """With return_exceptions=True and no error, the result is the same list."""
     a, b, c = futures(h, 3)
@@ -52,7 +54,8 @@ def _(h):
 
 
 @case("gather.first_error_fails_it", pins=T + "test_one_exception", needs="tasks",
-      expect="state=finished error=ValueError msg=boom order=done")
+      expect="state=finished error=ValueError msg=boom order=done",
+      c_test="gather_first_error_fails_it")
 def _(h):
     """The first child error fails the gather at once; later children change nothing."""
     a, b, c, d, e = futures(h, 5)
@@ -70,7 +73,8 @@ def _(h):
 
 
 @case("gather.return_exceptions_lists_them", pins=T + "test_return_exceptions", needs="tasks",
-      expect="first:state=pending result=[3,1,ValueError,RuntimeError] order=done")
+      expect="first:state=pending result=[3,1,ValueError,RuntimeError] order=done",
+      c_test="gather_return_exceptions_lists_them")
 def _(h):
     """With return_exceptions=True, errors take their place in the result list."""
     a, b, c, d = futures(h, 4)
@@ -86,7 +90,8 @@ def _(h):
 
 
 @case("gather.return_exceptions_marks_read", pins=T + "test_return_exceptions",
-      needs="tasks", expect="result=[ValueError,RuntimeError] reported=none")
+      needs="tasks", expect="result=[ValueError,RuntimeError] reported=none",
+      c_test="gather_return_exceptions_marks_read")
 def _(h):
     """With return_exceptions=True, the children's errors count as read: nothing is reported."""
     a, b = futures(h, 2)
@@ -100,7 +105,8 @@ def _(h):
 
 
 @case("gather.child_cancelled", pins=T + "test_one_cancellation", needs="tasks",
-      expect="state=finished cancelled=False error=CancelledError order=done")
+      expect="state=finished cancelled=False error=CancelledError order=done",
+      c_test="gather_child_cancelled")
 def _(h):
     """A cancelled child makes the gather FINISHED with a CancelledError, not cancelled."""
     a, b, c, d, e = futures(h, 5)
@@ -121,7 +127,8 @@ def _(h):
 @case("gather.return_exceptions_child_cancelled",
       pins=T + "test_result_exception_one_cancellation", needs="tasks",
       expect="first:state=pending "
-             "result=[1,ValueError,CancelledError,3,CancelledError,RuntimeError] order=done")
+             "result=[1,ValueError,CancelledError,3,CancelledError,RuntimeError] order=done",
+      c_test="gather_return_exceptions_child_cancelled")
 def _(h):
     """With return_exceptions=True, a cancelled child is a CancelledError in the list."""
     a, b, c, d, e, f = futures(h, 6)
@@ -140,7 +147,7 @@ def _(h):
 @case("gather.cancel_reaches_children", pins=T + "test_cancellation_broadcast", needs="tasks",
       expect="error=CancelledError gather:state=finished gather:cancelled=False "
              "cancel:result=False waiter:state=cancelled child1:state=cancelled "
-             "child2:state=cancelled order=")
+             "child2:state=cancelled order=", c_test="gather_cancel_reaches_children")
 def _(h):
     """Cancelling a task that awaits a gather cancels every child; the gather ends FINISHED with
     CancelledError."""
@@ -169,7 +176,7 @@ def _(h):
 
 @case("gather.cancel_it_directly", pins=T + "test_cancellation_broadcast", needs="tasks",
       expect="cancel:result=True state=finished cancelled=False error=CancelledError "
-             "a:state=cancelled b:state=cancelled")
+             "a:state=cancelled b:state=cancelled", c_test="gather_cancel_it_directly")
 def _(h):
     """cancel() of a gather returns True, cancels its children, and the gather ends FINISHED with
     CancelledError."""
@@ -182,7 +189,8 @@ def _(h):
 
 
 @case("gather.cancel_after_children_done", pins=T + "test_cancel_gather_1", needs="tasks",
-      expect="cancel:result=False cancelled=False result=[42]")
+      expect="cancel:result=False cancelled=False result=[42]",
+      c_test="gather_cancel_after_children_done")
 def _(h):
     """Once every child is done, cancel() of the gather returns False and its result stands."""
     fut = h.loop.create_future()
@@ -203,7 +211,7 @@ def _(h):
 
 
 @case("gather.children_of_two_loops", pins=T + "test_constructor_heterogenous_futures",
-      needs="tasks", expect="error=ValueError")
+      needs="tasks", expect="error=ValueError", c_test="gather_children_of_two_loops")
 def _(h):
     """gather of futures that belong to two different loops raises ValueError."""
     other = h.new_loop()
@@ -215,7 +223,7 @@ def _(h):
 
 
 @case("gather.empty", pins=T + "test_constructor_empty_sequence_use_running_loop",
-      needs="tasks", expect="state=finished result=[]")
+      needs="tasks", expect="state=finished result=[]", c_test="gather_empty")
 async def _(h):
     """gather() of nothing is a future already done with an empty list."""
     gathering = asyncio.gather()
@@ -223,7 +231,7 @@ async def _(h):
 
 
 @case("gather.exception_marking", pins=T + "test_exception_marking", needs="tasks",
-      expect="error=RuntimeError msg=ignored reported=none")
+      expect="error=RuntimeError msg=ignored reported=none", c_test="gather_exception_marking")
 def _(h):
     """Without return_exceptions, the errors of children after the first count as read too: nothing
     is reported."""
@@ -248,7 +256,7 @@ def _(h):
 
 
 @case("gather.cancel_message_to_caller", pins=T + "test_cancel_gather_2", needs="timers",
-      expect="error=CancelledError msg=stop t=0.200")
+      expect="error=CancelledError msg=stop t=0.200", c_test="gather_cancel_message_to_caller")
 def _(h):
     """A task cancelled with a message while it awaits a gather raises CancelledError(msg) to
     whoever awaits it."""

@@ -16,7 +16,7 @@ EVENTS = "test_events.py::"
 
 
 @case("loop.call_soon_in_order", pins=EVENTS + "test_call_soon_threadsafe_same_thread",
-      needs="futures", expect="order=a,b,c")
+      needs="futures", expect="order=a,b,c", c_test="loop_call_soon_in_order")
 def _(h):
     """call_soon runs callbacks in the order they were scheduled."""
     for word in "abc":
@@ -26,7 +26,7 @@ def _(h):
 
 
 @case("loop.call_soon_args", pins=EVENTS + "test_call_soon", needs="futures",
-      expect="order=hello,world")
+      expect="order=hello,world", c_test="loop_call_soon_args")
 def _(h):
     """call_soon passes its extra arguments to the callback; the callback can stop run_forever."""
     def callback(arg1, arg2):
@@ -39,7 +39,7 @@ def _(h):
 
 
 @case("loop.stop_before_run_forever", pins=BASE + "test_run_forever_pre_stopped",
-      needs="futures", expect="order=a t=0.000")
+      needs="futures", expect="order=a t=0.000", c_test="loop_stop_before_run_forever")
 def _(h):
     """stop() before run_forever makes it run one iteration, without waiting, and return."""
     h.loop.call_soon(lambda: (h.log("a"), h.loop.call_soon(h.log, "b")))
@@ -50,7 +50,7 @@ def _(h):
 
 @case("loop.stop_finishes_iteration",
       pins=BASE + "test_run_once", needs="futures",
-      expect="first:order=a,b second:order=a,b,c")
+      expect="first:order=a,b second:order=a,b,c", c_test="loop_stop_finishes_iteration")
 def _(h):
     """stop() lets the rest of the current iteration run; what that iteration scheduled runs on the
     next run_forever."""
@@ -65,7 +65,7 @@ def _(h):
 
 @case("loop.cancelled_handle_skipped",
       pins=(BASE + "test__add_callback_cancelled_handle", EVENTS + "test_handle"),
-      needs="futures", expect="cancelled=True order=b")
+      needs="futures", expect="cancelled=True order=b", c_test="loop_cancelled_handle_skipped")
 def _(h):
     """A call_soon handle cancelled before its turn is skipped."""
     handle = h.loop.call_soon(h.log, "a")
@@ -76,7 +76,8 @@ def _(h):
 
 
 @case("loop.callback_error_reported", pins=EVENTS + "test_callback_with_exception",
-      needs="futures", expect="reported=callback_raised order=a,b")
+      needs="futures", expect="reported=callback_raised order=a,b",
+      c_test="loop_callback_error_reported")
 def _(h):
     """A callback that raises is reported to the exception handler, and the loop goes on."""
     def boom():
@@ -89,7 +90,7 @@ def _(h):
 
 
 @case("loop.run_until_complete_other_loop", pins=BASE + "test_run_until_complete_loop",
-      needs="futures", expect="error=ValueError")
+      needs="futures", expect="error=ValueError", c_test="loop_run_until_complete_other_loop")
 def _(h):
     """run_until_complete of a future that belongs to another loop raises ValueError."""
     other = h.new_loop()
@@ -100,7 +101,8 @@ def _(h):
 
 
 @case("loop.run_until_complete_stopped", pins=EVENTS + "test_run_until_complete_stopped",
-      needs="tasks", expect="error=RuntimeError state=pending")
+      needs="tasks", expect="error=RuntimeError state=pending",
+      c_test="loop_run_until_complete_stopped")
 def _(h):
     """run_until_complete raises RuntimeError when the loop is stopped before the future is done."""
     async def coro():
@@ -114,7 +116,7 @@ def _(h):
 
 
 @case("loop.run_until_complete_nested", pins=EVENTS + "test_run_until_complete_nesting",
-      needs="tasks", expect="error=RuntimeError")
+      needs="tasks", expect="error=RuntimeError", c_test="loop_run_until_complete_nested")
 def _(h):
     """run_until_complete called while the loop runs raises RuntimeError."""
     async def coro1():
@@ -131,7 +133,8 @@ def _(h):
 
 @case("loop.stop_while_task_sleeps", pins="test_tasks.py::test_stop_while_run_in_complete",
       needs="timers",
-      expect="error=RuntimeError state=pending order=1,2 after_cancel:error=CancelledError")
+      expect="error=RuntimeError state=pending order=1,2 after_cancel:error=CancelledError",
+      c_test="loop_stop_while_task_sleeps")
 def _(h):
     """A task that stops the loop ends run_until_complete with RuntimeError; the task stays
     pending."""
@@ -152,7 +155,7 @@ def _(h):
 
 
 @case("loop.run_forever_waits_when_idle", pins=EVENTS + "test_call_later", needs="timers",
-      expect="order=hello t=5.000")
+      expect="order=hello t=5.000", c_test="loop_run_forever_waits_when_idle")
 def _(h):
     """run_forever with nothing ready does not return: it waits for the next timer."""
     def callback(arg):

@@ -21,7 +21,7 @@ async def raises():
 
 
 @case("task.return_is_result", pins=T + "test_task_class", needs="tasks",
-      expect="result=ok state=finished")
+      expect="result=ok state=finished", c_test="task_return_is_result")
 def _(h):
     """The coroutine's return value becomes the task's result."""
     task = h.loop.create_task(returns("ok"))
@@ -30,7 +30,7 @@ def _(h):
 
 
 @case("task.awaits_coroutines_in_turn", pins=T + "test_task_basics", needs="tasks",
-      expect="result=1042")
+      expect="result=1042", c_test="task_awaits_coroutines_in_turn")
 def _(h):
     """A coroutine awaiting two others gets each one's return value in turn."""
     async def outer():
@@ -39,7 +39,7 @@ def _(h):
 
 
 @case("task.first_step_not_inline", pins=T + "test_bare_create_task", needs="tasks",
-      expect="order=created,inner result=1")
+      expect="order=created,inner result=1", c_test="task_first_step_not_inline")
 async def _(h):
     """create_task does not run the coroutine: its first step runs once the creator waits."""
     async def inner():
@@ -52,7 +52,7 @@ async def _(h):
 
 
 @case("task.interleave_on_futures", pins=T + "test_current_task_with_interleaving_tasks",
-      needs="tasks", expect="order=task1,task2,task1,task2")
+      needs="tasks", expect="order=task1,task2,task1,task2", c_test="task_interleave_on_futures")
 def _(h):
     """Two tasks handing futures to each other run in turn, each resuming where it waited."""
     fut1, fut2 = h.loop.create_future(), h.loop.create_future()
@@ -74,7 +74,7 @@ def _(h):
 
 
 @case("task.current_task_is_itself", pins=T + "test_current_task", needs="tasks",
-      expect="result=True")
+      expect="result=True", c_test="task_current_task_is_itself")
 def _(h):
     """Inside its coroutine, current_task() is the task itself."""
     async def coro():
@@ -84,7 +84,7 @@ def _(h):
 
 
 @case("task.raise_is_exception", pins=T + "test_exception_traceback", needs="tasks",
-      expect="state=finished result=ValueError")
+      expect="state=finished result=ValueError", c_test="task_raise_is_exception")
 async def _(h):
     """A coroutine's exception becomes the task's; one iteration is enough to see it."""
     task = asyncio.create_task(raises())
@@ -93,7 +93,7 @@ async def _(h):
 
 
 @case("task.resumes_after_set_result", pins=T + "test_step_result_future", needs="tasks",
-      expect="state=finished result=7")
+      expect="state=finished result=7", c_test="task_resumes_after_set_result")
 def _(h):
     """A task awaiting a future finishes in the one iteration after the future's set_result."""
     fut = h.loop.create_future()
@@ -108,7 +108,7 @@ def _(h):
 
 
 @case("task.await_done_task_at_once", pins="test_futures.py::test_yield_from_twice",
-      needs="tasks", expect="iterations=0 result=7")
+      needs="tasks", expect="iterations=0 result=7", c_test="task_await_done_task_at_once")
 async def _(h):
     """await of a task that is already done returns its result at once: no loop iteration."""
     task = asyncio.create_task(returns(7))
@@ -119,7 +119,8 @@ async def _(h):
 
 
 @case("task.await_failed_task_each_time", pins="test_futures2.py::test_future_traceback",
-      needs="tasks", expect="order=ValueError,ValueError,ValueError")
+      needs="tasks", expect="order=ValueError,ValueError,ValueError",
+      c_test="task_await_failed_task_each_time")
 async def _(h):
     """Every await of a failed task raises its exception again."""
     task = asyncio.create_task(raises())
@@ -132,7 +133,7 @@ async def _(h):
 
 
 @case("task.set_result_from_outside", pins=T + "test_task_set_methods", needs="tasks",
-      expect="set_result:error=RuntimeError result=ko")
+      expect="set_result:error=RuntimeError result=ko", c_test="task_set_result_from_outside")
 def _(h):
     """Task.set_result from outside raises RuntimeError; the coroutine's own result stands."""
     task = h.loop.create_task(returns("ko"))
@@ -141,7 +142,7 @@ def _(h):
 
 
 @case("task.set_exception_from_outside", pins=T + "test_task_set_methods", needs="tasks",
-      expect="set_exception:error=RuntimeError result=ko")
+      expect="set_exception:error=RuntimeError result=ko", c_test="task_set_exception_from_outside")
 def _(h):
     """Task.set_exception from outside raises RuntimeError; the coroutine's own result stands."""
     task = h.loop.create_task(returns("ko"))
@@ -150,7 +151,7 @@ def _(h):
 
 
 @case("task.await_itself", pins=T + "test_task_awaits_on_itself", needs="tasks",
-      expect="error=RuntimeError state=finished")
+      expect="error=RuntimeError state=finished", c_test="task_await_itself")
 def _(h):
     """A task that awaits itself fails with RuntimeError."""
     async def coro():
@@ -160,7 +161,7 @@ def _(h):
 
 
 @case("task.await_other_loop_future", pins=T + "test_other_loop_future", needs="tasks",
-      expect="error=RuntimeError other:state=pending")
+      expect="error=RuntimeError other:state=pending", c_test="task_await_other_loop_future")
 def _(h):
     """A task that awaits a future of another loop fails with RuntimeError."""
     other = h.new_loop()
@@ -174,7 +175,7 @@ def _(h):
 
 @case("task.unread_failure_reported",
       pins="test_futures2.py::test_task_exc_handler_correct_context", needs="tasks",
-      expect="reported=never_retrieved")
+      expect="reported=never_retrieved", c_test="task_unread_failure_reported")
 async def _(h):
     """A task that fails with nobody holding it is reported: "exception was never retrieved"."""
     asyncio.create_task(raises())
@@ -183,7 +184,9 @@ async def _(h):
 
 
 @case("task.destroyed_pending_reported", pins=T + "test_log_destroyed_pending_task",
-      needs="tasks", expect="state=pending reported=destroyed_pending")
+      needs="tasks", expect="state=pending reported=destroyed_pending",
+      c_expect="state=pending reported=none reported=destroyed_pending",
+      c_differs="reports-when-freed", c_test="task_destroyed_pending_reported")
 def _(h):
     """A pending task that nothing refers to any more is reported when it is destroyed."""
     async def kill_me():
@@ -196,7 +199,8 @@ def _(h):
 
 
 @case("task.future_set_result_underneath", pins=T + "test_set_result_causes_invalid_state",
-      needs="tasks", expect="result=spam reported=callback_raised")
+      needs="tasks", expect="result=spam reported=callback_raised",
+      c_test="task_future_set_result_underneath")
 def _(h):
     """Future.set_result on a task, going around Task's refusal, finishes it; its pending step then
     fails and is reported."""
@@ -210,7 +214,8 @@ def _(h):
 
 @case("task.future_set_exception_underneath",
       pins=T + "test_set_exception_causes_invalid_state", needs="tasks",
-      expect="error=ValueError msg=boom reported=callback_raised")
+      expect="error=ValueError msg=boom reported=callback_raised",
+      c_test="task_future_set_exception_underneath")
 def _(h):
     """Future.set_exception on a task, going around Task's refusal, fails it; its pending step then
     fails and is reported."""

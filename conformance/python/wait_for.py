@@ -26,7 +26,8 @@ async def cleans_up(h, cleanup):
 
 
 @case("wait_for.timeout_cancels_inner", pins=W + "test_wait_for", needs="timers",
-      expect="error=TimeoutError inner:state=cancelled order=finally t=0.100")
+      expect="error=TimeoutError inner:state=cancelled order=finally t=0.100",
+      c_test="wait_for_timeout_cancels_inner")
 async def _(h):
     """When the timeout passes, wait_for cancels the inner task and raises TimeoutError."""
     async def foo():
@@ -41,7 +42,7 @@ async def _(h):
 
 
 @case("wait_for.result_before_timeout", pins=W + "test_wait_for_race_condition",
-      needs="timers", expect="result=ok t=0.000")
+      needs="timers", expect="result=ok t=0.000", c_test="wait_for_result_before_timeout")
 async def _(h):
     """An inner future done before the timeout gives wait_for its result."""
     fut = h.loop.create_future()
@@ -51,7 +52,7 @@ async def _(h):
 
 
 @case("wait_for.timeout_none_waits", pins=W + "test_wait_for_blocking", needs="timers",
-      expect="result=done")
+      expect="result=done", c_test="wait_for_timeout_none_waits")
 async def _(h):
     """timeout=None waits as long as it takes."""
     async def coro():
@@ -61,7 +62,7 @@ async def _(h):
 
 @case("wait_for.zero_timeout_done_future",
       pins=W + "test_wait_for_timeout_less_then_0_or_0_future_done", needs="timers",
-      expect="result=done")
+      expect="result=done", c_test="wait_for_zero_timeout_done_future")
 async def _(h):
     """timeout=0 on a future that is already done returns its result."""
     fut = h.loop.create_future()
@@ -71,7 +72,8 @@ async def _(h):
 
 @case("wait_for.zero_timeout_never_starts",
       pins=W + "test_wait_for_timeout_less_then_0_or_0_coroutine_do_not_started",
-      needs="timers", expect="error=TimeoutError order=")
+      needs="timers", expect="error=TimeoutError order=",
+      c_test="wait_for_zero_timeout_never_starts")
 async def _(h):
     """timeout=0 on a coroutine raises TimeoutError without ever running it."""
     async def foo():
@@ -96,7 +98,8 @@ async def timeout_running_task(h, timeout):
 
 
 @case("wait_for.zero_timeout_running_task", pins=W + "test_wait_for_timeout_less_then_0_or_0",
-      needs="timers", expect="error=TimeoutError inner:state=cancelled order=finally t=0.000")
+      needs="timers", expect="error=TimeoutError inner:state=cancelled order=finally t=0.000",
+      c_test="wait_for_zero_timeout_running_task")
 async def _(h):
     """timeout=0 on a running task cancels it at once and raises TimeoutError once it is done."""
     return await timeout_running_task(h, 0)
@@ -104,14 +107,16 @@ async def _(h):
 
 @case("wait_for.negative_timeout_running_task",
       pins=W + "test_wait_for_timeout_less_then_0_or_0", needs="timers",
-      expect="error=TimeoutError inner:state=cancelled order=finally t=0.000")
+      expect="error=TimeoutError inner:state=cancelled order=finally t=0.000",
+      c_test="wait_for_negative_timeout_running_task")
 async def _(h):
     """A negative timeout is a zero one."""
     return await timeout_running_task(h, -1)
 
 
 @case("wait_for.waits_for_cancellation", pins=W + "test_wait_for_waits_for_task_cancellation",
-      needs="timers", expect="order=cleaned error=TimeoutError t=0.150")
+      needs="timers", expect="order=cleaned error=TimeoutError t=0.150",
+      c_test="wait_for_waits_for_cancellation")
 async def _(h):
     """On timeout, wait_for raises only once the cancelled task has finished cleaning up."""
     inner = asyncio.create_task(cleans_up(h, 0.05))
@@ -121,7 +126,8 @@ async def _(h):
 
 @case("wait_for.zero_timeout_waits_for_cancellation",
       pins=W + "test_wait_for_waits_for_task_cancellation_w_timeout_0", needs="timers",
-      expect="order=cleaned error=TimeoutError t=0.060")
+      expect="order=cleaned error=TimeoutError t=0.060",
+      c_test="wait_for_zero_timeout_waits_for_cancellation")
 async def _(h):
     """With timeout=0 too, wait_for raises only once the cancelled task has cleaned up."""
     inner = asyncio.create_task(cleans_up(h, 0.05))
@@ -132,7 +138,7 @@ async def _(h):
 
 @case("wait_for.error_during_cancellation",
       pins=W + "test_wait_for_reraises_exception_during_cancellation", needs="timers",
-      expect="error=ValueError msg=boom t=0.100")
+      expect="error=ValueError msg=boom t=0.100", c_test="wait_for_error_during_cancellation")
 async def _(h):
     """An exception the inner task raises while being cancelled replaces the TimeoutError."""
     async def inner():
@@ -145,7 +151,7 @@ async def _(h):
 
 
 @case("wait_for.inner_swallows_cancel", pins=W + "test_wait_for_cancellation_race_condition",
-      needs="timers", expect="result=1 t=0.010")
+      needs="timers", expect="result=1 t=0.010", c_test="wait_for_inner_swallows_cancel")
 async def _(h):
     """An inner coroutine that catches the timeout's cancellation and returns gives wait_for its
     result."""
@@ -169,7 +175,8 @@ async def cancel_the_wait_for(h, timeout):
 
 
 @case("wait_for.cancel_cancels_inner", pins=W + "test_cancel_wait_for", needs="timers",
-      expect="error=CancelledError inner:state=cancelled t=0.000")
+      expect="error=CancelledError inner:state=cancelled t=0.000",
+      c_test="wait_for_cancel_cancels_inner")
 async def _(h):
     """Cancelling the task that runs wait_for cancels the inner task too."""
     return await cancel_the_wait_for(h, 60.0)
@@ -177,7 +184,8 @@ async def _(h):
 
 @case("wait_for.cancel_without_timeout_cancels_inner",
       pins=W + "test_cancel_blocking_wait_for", needs="timers",
-      expect="error=CancelledError inner:state=cancelled t=0.000")
+      expect="error=CancelledError inner:state=cancelled t=0.000",
+      c_test="wait_for_cancel_without_timeout_cancels_inner")
 async def _(h):
     """With timeout=None as well, cancelling wait_for cancels the inner task."""
     return await cancel_the_wait_for(h, None)
@@ -210,7 +218,8 @@ def same_instant(h, timeout_timer_first):
 
 @case("wait_for.same_instant_inner_timer_first", pins=W + "test_wait_for_race_condition",
       needs="timers",
-      expect={"3.11": "order=set result=1 t=0.100", "3.12": "order=set error=TimeoutError t=0.100"})
+      expect={"3.11": "order=set result=1 t=0.100", "3.12": "order=set error=TimeoutError t=0.100"},
+      c_test="wait_for_same_instant_inner_timer_first")
 def _(h):
     """The inner future completes at the very instant of the timeout, its timer set before
     wait_for's."""
@@ -220,7 +229,8 @@ def _(h):
 @case("wait_for.same_instant_timeout_timer_first", pins=W + "test_wait_for_race_condition",
       needs="timers",
       expect={"3.11": "order=set result=1 t=0.100",
-              "3.12": "order=already_cancelled error=TimeoutError t=0.100"})
+              "3.12": "order=already_cancelled error=TimeoutError t=0.100"},
+      c_test="wait_for_same_instant_timeout_timer_first")
 def _(h):
     """The inner future completes at the very instant of the timeout, wait_for's timer set first."""
     return same_instant(h, timeout_timer_first=True)
@@ -229,7 +239,8 @@ def _(h):
 @case("wait_for.cancelled_after_inner_done", pins=W + "test_wait_for_issue86296",
       needs="timers",
       expect={"3.11": "result=None order=reached_end inner:result=done t=1.000",
-              "3.12": "error=CancelledError order= inner:result=done t=0.000"})
+              "3.12": "error=CancelledError order= inner:result=done t=0.000"},
+      c_test="wait_for_cancelled_after_inner_done")
 async def _(h):
     """A task cancelled in the iteration where wait_for's inner task finishes: 3.11 loses the
     cancellation, 3.12 keeps it."""
@@ -272,7 +283,8 @@ class SlowTask:
 @case("wait_for.cancelled_waits_for_stubborn_inner",
       pins=W + "test_asyncio_wait_for_cancelled", needs="timers",
       expect={"3.11": "order=exited error=CancelledError t=0.200",
-              "3.12": "order=exited result=None t=0.200"})
+              "3.12": "order=exited result=None t=0.200"},
+      c_test="wait_for_cancelled_waits_for_stubborn_inner")
 async def _(h):
     """Cancelling wait_for over a task that ignores cancellation waits until it ends; 3.12 then
     returns its result."""
@@ -286,7 +298,7 @@ async def _(h):
 
 @case("wait_for.timeout_waits_for_stubborn_inner",
       pins=W + "test_asyncio_wait_for_timeout", needs="timers",
-      expect="order=exited result=None t=0.200")
+      expect="order=exited result=None t=0.200", c_test="wait_for_timeout_waits_for_stubborn_inner")
 async def _(h):
     """On timeout over a task that ignores cancellation, wait_for waits until that task ends."""
     t = SlowTask(h)
