@@ -32,34 +32,38 @@ struct wait_for {
 	bool timed_out;       /* the timer fired */
 	bool done_at_timeout; /* ... and INNER was done already */
 	bool cancelling;      /* OUTER was cancelled: end CANCELLED */
+	bool done_at_cancel;  /* ... and INNER was done already */
 	char cancel_message[FUTURE_MESSAGE_MAX];
 };
 
 /*
- * The outcome of the outer future, now that the inner one is done: a
- * cancellation asked for from outside stays a cancellation; a
- * cancellation that our own timer caused becomes the timeout, and so does
- * an inner future that was done when the timer fired, whatever it ended
- * with (its wakeup had not run yet: the deadline wins, as in Python 3.12);
- * anything else is the inner future's own outcome, even after the timer,
- * when the inner task caught its cancellation and finished anyway.
- * Returns 0, or the error of completing OUTER.
+ * The outcome of the outer future, now that the inner one is done. Python
+ * 3.12 runs wait_for inside the waiting task, so whatever stops that task
+ * before its await delivers wins over the inner outcome: a cancellation
+ * asked for from outside stays a cancellation, and our own timer means a
+ * timeout, when the inner future took the cancellation (it ended
+ * cancelled) or was done already at that moment (its outcome had not been
+ * delivered yet). Anything else is the inner future's own outcome, even
+ * after a cancellation or the timer, when the inner task caught it and
+ * finished anyway. Returns 0, or the error of completing OUTER.
  */
 static int settle(struct wait_for *w)
 {
 	/*
 	 * TODO(chapter 5): The inner future is done: complete the outer one as
 	 * asyncio 3.12's wait_for would, and return 0 or the error of completing
-	 * it. If the wait itself was cancelled (w->cancelling), the outer future
-	 * ends CANCELLED with w->cancel_message. If the deadline won, the outer
-	 * future fails with -ETIMEDOUT, "timed out": the deadline won when our
-	 * timer cancelled the inner future, and also when the inner future was
-	 * already done as the timer fired (w->done_at_timeout: both were due in
-	 * the same iteration; read the inner error then, so that it is not
-	 * reported as never retrieved). In every other case the inner outcome is
-	 * the outer one, even after the timer, when the inner task caught its
-	 * cancellation and finished anyway (future_copy_state). See "wait_for" in
-	 * README.md.
+	 * it. In 3.12 wait_for runs inside the waiting task, so whatever stops
+	 * that task before its await has delivered wins over the inner outcome,
+	 * and nothing else does. A cancellation of the wait itself (w->cancelling)
+	 * wins when the inner future took it (it ended cancelled) or was done
+	 * already when it came (w->done_at_cancel): the outer future ends
+	 * CANCELLED with w->cancel_message. The deadline (w->timed_out) wins in
+	 * the same two cases (w->done_at_timeout): the outer future fails with
+	 * -ETIMEDOUT, "timed out", and the inner error, if any, is read so that it
+	 * is not reported as never retrieved. In every other case the inner
+	 * outcome is the outer one, even after a cancellation or the timer, when
+	 * the inner task caught it and finished anyway (future_copy_state). See
+	 * "wait_for" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)w;
@@ -106,6 +110,7 @@ static bool cancel_outer(struct future *outer, const char *message, void *self)
 	if (w->cancelling)
 		return true;
 	w->cancelling = true;
+	w->done_at_cancel = future_done(w->inner);
 	snprintf(w->cancel_message, sizeof w->cancel_message, "%s", message ? message : "");
 	future_cancel(w->inner, message);
 	return true;

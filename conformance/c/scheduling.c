@@ -197,7 +197,7 @@ const struct conformance_case scheduling_cases[] = {
 	{ "loop.call_soon_args", NEEDS_FUTURES, loop_call_soon_args },
 	{ "loop.stop_before_run_forever", NEEDS_FUTURES, loop_stop_before_run_forever },
 	{ "loop.stop_finishes_iteration", NEEDS_FUTURES, loop_stop_finishes_iteration },
-	{ "loop.cancelled_handle_skipped", NEEDS_FUTURES,
+	{ "loop.cancelled_handle_skipped", NEEDS_TIMERS,
 	  FROM_TIMERS(loop_cancelled_handle_skipped) },
 	{ "loop.callback_error_reported", NEEDS_FUTURES, loop_callback_error_reported },
 	{ "loop.run_until_complete_other_loop", NEEDS_FUTURES, loop_run_until_complete_other_loop },

@@ -208,7 +208,7 @@ def _(h):
     return h.call(h.loop.run_until_complete, fut)
 
 
-@case("future.copy_state_result", pins=T + "test_copy_state", needs="futures",
+@case("future.copy_state_result", pins=T + "test_copy_state", needs="timers",
       expect="state=finished result=10", c_test="future_copy_state_result")
 def _(h):
     """Copying a finished future's state finishes the copy with the same result."""
@@ -219,7 +219,7 @@ def _(h):
     return f"{h.state(copy)} {h.call(copy.result)}"
 
 
-@case("future.copy_state_cancelled", pins=T + "test_copy_state", needs="futures",
+@case("future.copy_state_cancelled", pins=T + "test_copy_state", needs="timers",
       expect="state=cancelled", c_test="future_copy_state_cancelled")
 def _(h):
     """Copying a cancelled future's state cancels the copy."""

@@ -65,7 +65,7 @@ def _(h):
 
 @case("loop.cancelled_handle_skipped",
       pins=(BASE + "test__add_callback_cancelled_handle", EVENTS + "test_handle"),
-      needs="futures", expect="cancelled=True order=b", c_test="loop_cancelled_handle_skipped")
+      needs="timers", expect="cancelled=True order=b", c_test="loop_cancelled_handle_skipped")
 def _(h):
     """A call_soon handle cancelled before its turn is skipped."""
     handle = h.loop.call_soon(h.log, "a")
@@ -77,6 +77,7 @@ def _(h):
 
 @case("loop.callback_error_reported", pins=EVENTS + "test_callback_with_exception",
       needs="futures", expect="reported=callback_raised order=a,b",
+      c_expect="reported=none order=a,b", c_differs="callbacks-cannot-raise",
       c_test="loop_callback_error_reported")
 def _(h):
     """A callback that raises is reported to the exception handler, and the loop goes on."""

@@ -306,15 +306,32 @@ bool task_propagate(struct task *task)
 	return true;
 }
 
+/* The coroutine ended, but its future was finished already, underneath
+ * the task (future_set_result_base from outside): asyncio's __step then
+ * raises InvalidStateError, and the loop reports the callback that failed.
+ * Nobody else can be told. */
+static void report_already_done(struct task *task)
+{
+	char message[160];
+	snprintf(message, sizeof message,
+	         "Exception in callback task_step (task %s): InvalidStateError: its future "
+	         "was already done",
+	         task->name);
+	loop_call_exception_handler(task->loop, message);
+}
+
 int task_return(struct task *task, void *value, future_result_free_cb *free_value)
 {
 	/* A cancellation requested while this step ran, and not delivered
 	 * yet, wins (asyncio: __step checks _must_cancel on StopIteration). */
 	if (task->must_cancel) {
 		task->must_cancel = false;
-		future_cancel_base(task->future, task->cancel_message);
+		if (!future_cancel_base(task->future, task->cancel_message))
+			report_already_done(task);
 	} else if (future_set_result_base(task->future, value, free_value) == 0) {
 		return TASK_STEP_DONE;
+	} else {
+		report_already_done(task);
 	}
 	if (free_value)
 		free_value(value);
@@ -323,10 +340,15 @@ int task_return(struct task *task, void *value, future_result_free_cb *free_valu
 
 int task_raise(struct task *task, int code, const char *message)
 {
+	bool finished;
 	if (code == -ECANCELED)
-		future_cancel_base(task->future, message ? message : delivered_cancel_message(task));
+		finished = future_cancel_base(task->future,
+		                              message ? message : delivered_cancel_message(task));
 	else
-		future_set_exception_base(task->future, code, message ? message : strerror(-code));
+		finished = future_set_exception_base(task->future, code,
+		                                     message ? message : strerror(-code)) == 0;
+	if (!finished)
+		report_already_done(task);
 	return TASK_STEP_DONE;
 }
 

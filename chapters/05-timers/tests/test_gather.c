@@ -176,6 +176,23 @@ Test(gather, return_exceptions_retrieves_the_errors_it_hands_on)
 	             reports[0]);
 }
 
+Test(gather, refuses_children_of_another_loop)
+{
+	struct loop *loop = quiet_loop();
+	struct loop *other = loop_new();
+	cr_assert(other != NULL, "loop_new");
+	struct future *f[2] = { new_future(loop), new_future(other) };
+	errno = 0;
+	struct future *all = gather(loop, f, 2, false);
+	cr_assert_null(all, "gather refuses a child of another loop: nothing here could "
+	                    "complete it (asyncio: ValueError)");
+	cr_assert_eq(errno, EXDEV, "and says why: errno EXDEV");
+	for (int i = 0; i < 2; i++)
+		future_free(f[i]);
+	loop_free(other);
+	loop_free(loop);
+}
+
 Test(gather, of_nothing_is_done_at_once)
 {
 	struct loop *loop = quiet_loop();

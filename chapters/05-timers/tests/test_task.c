@@ -218,6 +218,29 @@ Test(task, a_task_still_pending_when_its_loop_is_freed_is_reported)
 	future_free(target);
 }
 
+Test(task, a_future_finished_underneath_the_task_is_reported)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	future_set_result(target, &forty_two, NULL);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	cr_assert_eq(future_set_result_base(task, "underneath", NULL), 0,
+	             "the plain set_result, which only a class's own code should call");
+	run_until(loop, task);
+	require_stepped(task);
+	void *value = NULL;
+	cr_assert_eq(future_result(task, &value), 0, "the task keeps the first outcome");
+	cr_assert_str_eq(value, "underneath", "the one set underneath it");
+	cr_assert_eq(report_count, 1,
+	             "and the coroutine's own result, which could not be set, is reported "
+	             "(asyncio logs the step's InvalidStateError)");
+	cr_assert(strstr(reports[0], "InvalidStateError") != NULL, "saying so: %s", reports[0]);
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
 Test(task, debug_mode_follows_the_environment)
 {
 	setenv("ASYNCIO_C_DEBUG", "1", 1);

@@ -3,6 +3,8 @@
  * completes; tasks sleeping at once overlap; cancelling the sleeping task
  * cancels the timer, so the loop does not wait for it.
  */
+#include <math.h>
+
 #include "sleep.h"
 #include "timeline.h"
 
@@ -115,6 +117,20 @@ Test(sleep, zero_in_a_task_is_one_bare_yield)
 	cr_assert_eq(s.outcome, 0, "with a result");
 	cr_assert_eq(clock.jumps, 0, "and no timer: the clock never moved");
 	future_free(task);
+	loop_free(loop);
+}
+
+Test(sleep, a_delay_that_is_not_a_number_is_refused)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct future *nap = sleep_future(loop, NAN);
+	const struct future_error *error = error_of(nap);
+	cr_assert(error && error->code == -EDOM,
+	          "sleep_for(NAN) fails with -EDOM at once (Python 3.13: ValueError): as a "
+	          "deadline, NaN would break the heap's order");
+	cr_assert_eq(loop_run_once(loop), 0, "and sets no timer");
+	future_free(nap);
 	loop_free(loop);
 }
 

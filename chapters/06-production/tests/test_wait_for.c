@@ -164,7 +164,7 @@ Test(wait_for, an_inner_task_that_catches_the_cancellation_wins)
 	void *value = NULL;
 	int rc = future_result(outer, &value);
 	REQUIRE_IMPLEMENTED(rc == 0 ? 0 : error_of(outer)->code, "settle");
-	cr_assert_eq(rc, 0, "asyncio 3.11: the inner result wins over the timeout");
+	cr_assert_eq(rc, 0, "the inner result wins over the timeout, as in asyncio");
 	cr_assert_str_eq(value, "caught", "the value it returned after cleaning up");
 	future_free(outer);
 	future_free(inner);
@@ -213,6 +213,11 @@ static struct future *sleep_future_of(struct loop *loop, double delay)
 	return f;
 }
 
+static void cancel_future(void *arg)
+{
+	future_cancel(arg, "stop waiting");
+}
+
 static void complete_inner(void *arg)
 {
 	future_set_result(arg, "in time?", NULL); /* -EINVAL if cancelled meanwhile */
@@ -246,6 +251,58 @@ Test(wait_for, a_result_due_at_the_deadline_loses_when_its_timer_came_first)
 Test(wait_for, a_result_due_at_the_deadline_loses_when_the_deadline_came_first)
 {
 	race_at_the_deadline(false);
+}
+
+Test(wait_for, cancelled_from_outside_it_takes_what_a_stubborn_inner_task_returns)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct worker w = { .catch = true };
+	struct future *inner = worker_task(loop, &w, 60.0, 0.5);
+	struct seen seen;
+	struct future *outer = guarded(loop, inner, 10.0, &seen);
+	handle_detach(scheduled(loop_call_later(loop, 1.0, cancel_future, outer)));
+	run_until(loop, outer);
+	void *value = NULL;
+	int rc = future_result(outer, &value);
+	REQUIRE_IMPLEMENTED(rc == -ECANCELED || rc == 0 ? 0 : error_of(outer)->code, "settle");
+	cr_assert_eq(rc, 0,
+	             "the inner task caught the cancellation and returned: Python 3.12 hands that "
+	             "result to the waiter (3.11 said CancelledError)");
+	cr_assert_str_eq(value, "caught", "the value it returned");
+	cr_assert_float_eq(seen.at, 1.5, 1e-9, "once its 0.5 s of cleanup were over");
+	future_free(outer);
+	future_free(inner);
+	loop_free(loop);
+}
+
+static void complete_then_cancel(void *arg)
+{
+	struct future **pair = arg; /* { inner, outer } */
+	future_set_result(pair[0], "done", NULL);
+	future_cancel(pair[1], "too late");
+}
+
+Test(wait_for, cancelled_in_the_iteration_the_inner_future_is_done_it_stays_cancelled)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct future *inner = new_future(loop);
+	struct seen seen;
+	struct future *outer = guarded(loop, inner, 10.0, &seen);
+	struct future *pair[2] = { inner, outer };
+	handle_detach(scheduled(loop_call_later(loop, 1.0, complete_then_cancel, pair)));
+	run_until(loop, outer);
+	REQUIRE_IMPLEMENTED(future_cancelled(outer) || !error_of(outer) ? 0 : error_of(outer)->code,
+	                    "settle");
+	cr_assert(future_cancelled(outer),
+	          "the inner result had not been delivered when the cancellation came: the "
+	          "waiter is cancelled (Python 3.12; 3.11 returned the result)");
+	cr_assert_str_eq(future_cancel_message(outer), "too late", "with its message");
+	future_free(outer);
+	future_free(inner);
+	loop_run(loop);
+	loop_free(loop);
 }
 
 Test(wait_for, a_zero_timeout_takes_the_outcome_of_a_done_future)
