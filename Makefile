@@ -12,7 +12,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 # CH=01 picks chapters/01-*; the learner's folder for `make check`.
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
-.PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
+.PHONY: help deps demo compare test mutants sanitize valgrind check progress hint watch python-check \
 	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
+	@echo "make mutants       every catalogued mistake against its chapter's tests (CH=02)"
 	@echo "make conformance   asyncio's behaviours, case by case, under each CPython 3.11+ and in C"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
@@ -94,6 +95,11 @@ watch: deps
 
 python-check: deps
 	@scripts/python-check
+
+# The mistakes catalogue (solutions/*/mistakes/): does each likely mistake
+# fail a test that teaches? CH=02 for one chapter.
+mutants: deps
+	@scripts/mutants $(CH)
 
 # docs/asyncio-conformance.md: the harness's own tests first, then every
 # case under every CPython 3.11+ here and in each chapter's C core
