@@ -12,7 +12,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 # CH=01 picks chapters/01-*; the learner's folder for `make check`.
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
-.PHONY: help deps demo compare test mutants sanitize valgrind check progress hint watch python-check \
+.PHONY: help deps demo compare test mutants preview sanitize valgrind check progress hint watch python-check \
 	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance
 
 help:
@@ -22,6 +22,7 @@ help:
 	@echo "make check CH=01   test YOUR code in chapters/01-*: where you stand, what to do next"
 	@echo "make progress      every chapter at a glance: tests passing, holes filled"
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
+	@echo "make preview CH=01 build the chapter's finished program into build/preview/ to try it"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make mutants       every catalogued mistake against its chapter's tests (CH=02)"
@@ -84,6 +85,12 @@ check: deps
 
 progress: deps
 	@scripts/progress
+
+# The finished program of a chapter, built in build/preview/ (the
+# walkthroughs' "Run it first"), so the learner never opens solutions/.
+preview:
+	@$(CH_USAGE)
+	@scripts/preview $(CH)
 
 hint:
 	@$(CH_USAGE)
