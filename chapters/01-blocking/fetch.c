@@ -103,14 +103,16 @@ static int send_request(struct fetch *f)
 static int read_head(struct fetch *f)
 {
 	/*
-	 * TODO(chapter 1): Receive from f->fd into f->buf until
-	 * http_find_head_end() finds the blank line that ends the head, then parse
-	 * the head with http_parse_head() into f->response. Report the first byte
-	 * with events_first_byte(). Fail with "malformed response: ..." when the
-	 * head grows past HTTP_HEAD_MAX, with "connection closed before any
-	 * response" on an early EOF, and through fail_errno() on a receive error.
-	 * Finally move the bytes after the head (the start of the body) to the
-	 * front of f->buf and leave their count in f->buffered.
+	 * TODO(chapter 1): After it returns 0, the whole head of the response has
+	 * been received and parsed into f->response (events_first_byte reported
+	 * when its first byte arrived), and the bytes that came after the head,
+	 * the start of the body, are at the front of f->buf with their count in
+	 * f->buffered. Otherwise it has failed through fail() or fail_errno() with
+	 * chapter 1's words: "malformed response: ..." when the head outgrows
+	 * HTTP_HEAD_MAX, "connection closed before any response" on an early end,
+	 * the receive error otherwise. Why it matters: a head arrives in pieces of
+	 * any size, and the body bytes that share its last piece must not be lost.
+	 * See "Reading the head" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)f;
@@ -141,12 +143,15 @@ static ssize_t receive_body(struct fetch *f)
 static int read_body_by_length(struct fetch *f)
 {
 	/*
-	 * TODO(chapter 1): Save exactly f->response.content_length body bytes with
-	 * save_bytes(): first those already in f->buf (f->buffered of them, but
-	 * never more than the length), then what receive_body() brings, until
-	 * f->result->bytes reaches the length. If the server closes the connection
-	 * first (receive_body returns 0), fail with "truncated body: got X of Y
-	 * bytes"; if receive_body fails, return -1 (it already recorded why).
+	 * TODO(chapter 1): After it returns 0, exactly f->response.content_length
+	 * body bytes have been saved with save_bytes() (counted in
+	 * f->result->bytes): those already in f->buf first, then what
+	 * receive_body() brings, and never a byte beyond the length. A server that
+	 * closes the connection before that fails with "truncated body: got X of Y
+	 * bytes"; a receive error returns -1 (receive_body already recorded why).
+	 * Why it matters: a file that looks complete but is not is worse than no
+	 * file; the caller removes the temporary file on any failure. See "Reading
+	 * the body" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)f;

@@ -55,12 +55,15 @@ size_t http_find_head_end(const char *buf, size_t len)
 int http_parse_status_line(const char *line, size_t len, struct http_response *out)
 {
 	/*
-	 * TODO(chapter 1): Parse a status line such as "HTTP/1.1 404 Not Found"
-	 * (LEN bytes, no CRLF) into OUT->status (404) and OUT->reason ("Not
-	 * Found", cut to fit its buffer; it may be empty). Accept only "HTTP/1."
-	 * followed by one digit, a space and exactly three digits, then either the
-	 * end of the line or a space and the reason. Return -EPROTO for anything
-	 * else, including a status below 100.
+	 * TODO(chapter 1): After it returns 0, OUT->status holds the three-digit
+	 * status code of the line ("HTTP/1.1 404 Not Found": 404) and OUT->reason
+	 * the reason phrase, cut to fit its buffer and possibly empty; a line that
+	 * is not exactly "HTTP/1." and one digit, a space, three digits, then the
+	 * end or a space and the reason, gives -EPROTO, as does a status below
+	 * 100. Why it matters: every later decision (save, follow a redirect,
+	 * fail) rests on this number, and a server that sends garbage must get a
+	 * clear error, never a guess. See "Reading the head" in README.md;
+	 * tests/test_http.c lists every line that must pass or fail.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)line;

@@ -79,11 +79,13 @@ int net_connect(const struct addrinfo *addrs, double timeout_s, int *fd)
 int net_send_all(int fd, const char *buf, size_t len)
 {
 	/*
-	 * TODO(chapter 1): Send all LEN bytes of BUF on the socket FD. One send()
-	 * may accept fewer bytes than you offer (a short count), so loop until
-	 * every byte is gone; retry when send() is interrupted (EINTR); on any
-	 * other error return -errno, with a timeout reported as -ETIMEDOUT
-	 * (timeout_errno does that).
+	 * TODO(chapter 1): After net_send_all returns 0, every one of the LEN
+	 * bytes of BUF has been handed to the kernel for the socket FD, in order,
+	 * exactly once; otherwise it returns a negative errno saying why (a send
+	 * timeout as -ETIMEDOUT, see timeout_errno), and writing to a connection
+	 * the server closed must not kill the program. Why it matters: a request
+	 * that goes out in part is a request the server never answers, and the
+	 * program would wait for nothing. See "Sending the request" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)fd;

@@ -222,13 +222,17 @@ static int begin_request(struct fetch *f)
 static int send_request(struct fetch *f)
 {
 	/*
-	 * TODO(chapter 2): FETCH_SENDING: the socket is writable. Send what is
-	 * left of the request (f->request_len - f->sent bytes from f->request +
-	 * f->sent) with net_send(), adding what each call took to f->sent, until
-	 * all has gone. If net_send() returns -EAGAIN, the socket's buffer is
-	 * full: return STEP_WAIT, and the loop will call on_ready again when it is
-	 * writable. On any other error return fail_errno(f, rc, "sending the
-	 * request"). When everything has gone, return wait_for(f, FETCH_READING).
+	 * TODO(chapter 2): FETCH_SENDING: the socket is writable. Afterwards
+	 * either the whole request has gone (f->sent == f->request_len, and the
+	 * download waits for the response: wait_for(f, FETCH_READING)), or the
+	 * kernel took what it could and the rest waits for the next time the
+	 * socket is writable (return STEP_WAIT, with f->sent counting what has
+	 * gone), or sending failed (fail_errno(f, rc, "sending the request")).
+	 * Never block, never send a byte twice, never lose one. Why it matters: on
+	 * a slow link or a full buffer one send() takes only part of the request,
+	 * or none of it (-EAGAIN, which is not an error), and a callback that
+	 * waits for the rest freezes every other download. See "One download as a
+	 * state machine" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)f;

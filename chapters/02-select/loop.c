@@ -189,12 +189,14 @@ static struct timeval *select_timeout(const struct loop *loop, double now, struc
 static int build_fd_sets(const struct loop *loop, fd_set *readable, fd_set *writable)
 {
 	/*
-	 * TODO(chapter 2): Phase 2 of loop_run_once. Empty both sets with FD_ZERO,
-	 * then, for every descriptor from 0 to loop->max_fd, put it in READABLE
-	 * with FD_SET when it has a reader (loop->fds[fd].reader.cb is not NULL)
-	 * and in WRITABLE when it has a writer. Return the nfds argument that
-	 * select() wants: the highest descriptor you put in either set plus one,
-	 * or 0 when both are empty.
+	 * TODO(chapter 2): Phase 2 of loop_run_once. Afterwards READABLE holds
+	 * exactly the descriptors that have a reader in the registry now, WRITABLE
+	 * exactly those that have a writer, and the return value is what select()
+	 * needs as its first argument (0 when both sets are empty). Why it
+	 * matters: select() answers only about the descriptors you ask about, and
+	 * it overwrites the sets with its answer, so they say nothing of the
+	 * registry any more once it has returned. See "One iteration of the loop"
+	 * in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)loop;
@@ -213,13 +215,17 @@ static int build_fd_sets(const struct loop *loop, fd_set *readable, fd_set *writ
 static int dispatch(struct loop *loop, const fd_set *readable, const fd_set *writable)
 {
 	/*
-	 * TODO(chapter 2): Phase 4 of loop_run_once. For every descriptor from 0
-	 * to loop->max_fd, in ascending order: if it is in READABLE and still has
-	 * a reader that was registered before this iteration's select() (its
-	 * `since` is less than loop->iteration), call the reader with its
-	 * argument; then do the same for the writer and WRITABLE. Read
-	 * loop->fds[fd] afresh just before each call, because any callback may
-	 * remove or replace any other. Return how many callbacks you called.
+	 * TODO(chapter 2): Phase 4 of loop_run_once, the dispatch rule: every
+	 * reader whose descriptor select() reported readable and every writer
+	 * whose descriptor it reported writable is called once, with its argument,
+	 * in ascending descriptor order, the reader before the writer, but only if
+	 * it was registered before this iteration's select() and is still
+	 * registered at the moment of the call. Returns how many callbacks it
+	 * called. Why it matters: any callback may remove or replace any other
+	 * (closing a connection removes both of its callbacks), and a callback
+	 * must never run for a registration that is gone, nor for one made after
+	 * the select() that reported the descriptor. See "The dispatch rule" in
+	 * README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)loop;

@@ -31,12 +31,15 @@ int net_resolve(const char *host, const char *port, struct addrinfo **addrs)
 int net_connect_start(const struct addrinfo *ai, int *fd)
 {
 	/*
-	 * TODO(chapter 2): Create a socket for AI (socket() with ai_family,
-	 * ai_socktype | SOCK_CLOEXEC and ai_protocol), put it in non-blocking mode
-	 * by adding O_NONBLOCK to its flags (fcntl F_GETFL, then F_SETFL), and
-	 * call connect() on it. If connect() succeeds, or fails with EINPROGRESS,
-	 * store the socket in *FD and return 0 or -EINPROGRESS. On any other
-	 * error, close the socket and return -errno.
+	 * TODO(chapter 2): Afterwards *FD is a new socket for AI on which no call
+	 * will ever wait (socket, then connect, must both not block), with the
+	 * connection under way: return 0 if it is already established,
+	 * -EINPROGRESS if the answer will come later (that is not a failure), or a
+	 * negative errno, with nothing left open, if it failed at once. Why it
+	 * matters: the whole loop rests on this. A socket left blocking makes
+	 * connect() wait for the server's answer, and every later recv() wait for
+	 * data, while every other download stands still. See "Sockets that never
+	 * wait" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)ai;

@@ -55,16 +55,18 @@ static int fail(struct response_parser *p, const char *format, ...)
 static ssize_t feed_head(struct response_parser *p, const char *buf, size_t len)
 {
 	/*
-	 * TODO(chapter 2): Append the LEN bytes of BUF to p->head_buf (never
-	 * beyond its size), then look for the blank line that ends the head with
-	 * http_find_head_end(), starting 3 bytes before the new bytes, because the
-	 * CRLFCRLF may straddle two pieces. Not found: fail with "malformed
-	 * response: headers longer than 65536 bytes" (fail(p, "...%d...",
-	 * HTTP_HEAD_MAX)) if the buffer is full, or else return LEN: every byte
-	 * was head. Found: set p->head_len to the end of the head, parse it with
-	 * http_parse_head() into p->head (on error fail with "malformed response:
-	 * <why>"), set p->state to RESPONSE_BODY, and return how many of the LEN
-	 * bytes belonged to the head.
+	 * TODO(chapter 2): Afterwards the LEN bytes of BUF have been taken into
+	 * the head (never beyond p->head_buf) up to the blank line that ends it,
+	 * wherever that blank line falls, even split across two pieces; the return
+	 * value says how many of the LEN bytes belonged to the head, so that the
+	 * caller can hand the rest to the body. Once the head is complete it is
+	 * parsed into p->head and p->state is RESPONSE_BODY; a head longer than
+	 * HTTP_HEAD_MAX fails with "malformed response: headers longer than 65536
+	 * bytes", and one that does not parse with "malformed response: <why>"
+	 * (fail()). Why it matters: the event loop hands the parser whatever
+	 * recv() brought, in pieces of any size, and the parser must give the same
+	 * answer whatever the cut. See "A parser that can be interrupted" in
+	 * README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)p;

@@ -108,11 +108,15 @@ static void schedule_callbacks(struct future *future)
 int future_set_result(struct future *future, void *result, future_result_free_cb *free_result)
 {
 	/*
-	 * TODO(chapter 3): Finish a PENDING future with RESULT: refuse with
-	 * -EINVAL when it is already done (and then take no ownership of RESULT);
-	 * otherwise keep RESULT and FREE_RESULT (the future owns the result when
-	 * FREE_RESULT is not NULL), move to FUTURE_FINISHED, schedule the done-
-	 * callbacks with schedule_callbacks(), and return 0.
+	 * TODO(chapter 3): Afterwards a future that was PENDING is FINISHED with
+	 * RESULT (owned by the future when FREE_RESULT is not NULL, and freed with
+	 * it), and each of its done-callbacks has been scheduled on the loop, in
+	 * the order they were added, none of them called yet; returns 0. A future
+	 * that is already done is left exactly as it was, RESULT is not taken, and
+	 * the answer is -EINVAL (asyncio's InvalidStateError). Why it matters: a
+	 * future is done at most once, and whoever waits for it is told through
+	 * the loop, never from inside the call that completed it. See "The future"
+	 * in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)future;
@@ -171,11 +175,15 @@ enum future_state future_state(const struct future *future)
 int future_result(struct future *future, void **result)
 {
 	/*
-	 * TODO(chapter 3): Report the outcome: -EAGAIN while PENDING, -ECANCELED
-	 * when CANCELLED, the error's code when FINISHED with an error (and mark
-	 * the error as retrieved, so future_free does not report it), and
-	 * otherwise 0 with *RESULT set to the result (borrowed: the future keeps
-	 * owning it).
+	 * TODO(chapter 3): Tell the four states a future can be in apart: -EAGAIN
+	 * while PENDING (asyncio: InvalidStateError, "Result is not ready."),
+	 * -ECANCELED when CANCELLED, the error's code when FINISHED with an error,
+	 * which then counts as retrieved (future_free will not report it), and 0
+	 * with *RESULT set when FINISHED with a result (borrowed: the future still
+	 * owns it). Why it matters: every caller decides what to do from this one
+	 * number, and an error that was read must not be reported as lost. See
+	 * "The future" in README.md; the table state_table in tests/test_future.c
+	 * says what each state must answer.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)future;
@@ -205,10 +213,14 @@ const char *future_cancel_message(const struct future *future)
 int future_add_done_callback(struct future *future, future_done_cb *cb, void *arg)
 {
 	/*
-	 * TODO(chapter 3): Remember (CB, ARG) at the end of the future's callback
-	 * list, growing the array with realloc when it is full (return -ENOMEM if
-	 * that fails). If the future is already done, do not call CB: schedule it
-	 * at once with schedule_callbacks(). Return 0.
+	 * TODO(chapter 3): Afterwards (CB, ARG) will be called once, from the
+	 * loop, when the future is done, after every callback that was added
+	 * before it; if the future is done already, it is scheduled now, still
+	 * through the loop, never called from here. Returns 0, or -ENOMEM when
+	 * there is no memory to remember it. Why it matters: the code right after
+	 * future_add_done_callback must be able to rely on the callback not having
+	 * run yet, whatever the future's state. See "Done-callbacks are never run
+	 * inline" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)future;

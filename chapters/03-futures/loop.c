@@ -333,11 +333,13 @@ static int expire_deadlines(struct loop *loop, double now)
 static int run_ready(struct loop *loop, size_t count)
 {
 	/*
-	 * TODO(chapter 3): Phase 6 of an iteration: run the first COUNT handles of
-	 * the ready queue, oldest first, taking each one off the queue (advance
-	 * q->head around the ring, lower q->count) before calling it. Run exactly
-	 * COUNT: callbacks scheduled while these run must wait for the next
-	 * iteration. Return COUNT.
+	 * TODO(chapter 3): Phase 6 of an iteration: afterwards the COUNT oldest
+	 * handles of the ready queue have each been taken off the queue and called
+	 * once, oldest first, and nothing else has run: callbacks scheduled while
+	 * these run (by them or by I/O) wait for the next iteration. Returns
+	 * COUNT. Why it matters: a callback that schedules itself again must not
+	 * run for ever in one iteration, starving I/O and timers, and a callback
+	 * may grow the queue while it runs. See "The ready queue" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)loop;
