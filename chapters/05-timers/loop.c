@@ -371,13 +371,14 @@ int loop_remove_writer(struct loop *loop, int fd)
 static long poll_timeout_us(struct loop *loop, double now)
 {
 	/*
-	 * TODO(chapter 5): Step 2 of an iteration: return how long the poll may
-	 * wait, in microseconds, or -1 for "until a descriptor is ready". Return 0
-	 * when callbacks are waiting in the ready queue (loop->ready.count) or
-	 * loop_stop was called (loop->stopping). Otherwise look at the nearest
-	 * timer, timer_heap_first(&loop->timers): none means -1; a deadline at or
-	 * before NOW means 0; else return the time left, nearest->when - now, in
-	 * microseconds, rounded UP to a whole microsecond.
+	 * TODO(chapter 5): Step 2 of an iteration: return the longest the poll may
+	 * wait, in microseconds, from NOW, or -1 for "until a descriptor is
+	 * ready". The loop must never sleep while a callback is ready to run or
+	 * loop_stop was called (0), never sleep past the nearest live deadline,
+	 * and never wake before it either: a deadline a fraction of a microsecond
+	 * away is a whole microsecond, not 0. Why it matters: sleeping too long
+	 * makes timers late; sleeping too short wakes the loop to find nothing
+	 * due, and spins. See "Step 2: how long to wait" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)loop;
@@ -417,12 +418,16 @@ static int build_fd_sets(const struct loop *loop, fd_set *readable, fd_set *writ
 static int move_due_timers(struct loop *loop, double now)
 {
 	/*
-	 * TODO(chapter 5): Step 4 of an iteration: move every timer that is due at
-	 * NOW (its when <= NOW) from the heap to the ready queue, nearest deadline
-	 * first, and return how many were moved. timer_heap_first gives the
-	 * nearest live timer (NULL when none), timer_heap_pop takes it out, and
-	 * push_ready appends it to the ready queue behind what is there. If
-	 * push_ready fails, push the timer back into the heap and return -ENOMEM.
+	 * TODO(chapter 5): Step 4 of an iteration: afterwards every live timer
+	 * whose deadline is at or before NOW has left the heap and joined the
+	 * ready queue, behind what was already there, nearest deadline first (ties
+	 * in the order they were scheduled); no timer that is not due has moved,
+	 * and none is lost. Returns how many moved, or -ENOMEM (the timer that
+	 * could not be queued goes back into the heap). Why it matters: a timer
+	 * due exactly now must fire now, or the loop will wait a whole poll for
+	 * nothing; and all the due timers move before any of them runs, so that a
+	 * timer one of them schedules waits for the next iteration. See "Step 4:
+	 * the due timers" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)loop;

@@ -44,15 +44,15 @@ static void sift_down(struct timer_heap *heap, size_t i)
 int timer_heap_push(struct timer_heap *heap, struct handle *handle)
 {
 	/*
-	 * TODO(chapter 5): Add HANDLE (its when and seq already set) to the heap
-	 * and return 0, or -ENOMEM. Grow heap->items when it is full (double the
-	 * capacity, 64 to begin with). Mark the handle HANDLE_TIMER and remember
-	 * the heap in handle->heap. Then make a slot for it, struct timer_entry
-	 * rising = { handle->when, handle->seq, handle }, open a gap at the end of
-	 * the array (index heap->count, and count it), and let the gap rise: while
-	 * it is not at the root and RISING is due earlier() than the gap's parent,
-	 * at (i - 1) / 2, move the parent down into the gap. Put RISING where the
-	 * gap stops.
+	 * TODO(chapter 5): Afterwards HANDLE (its when and seq already set) is in
+	 * the heap, marked HANDLE_TIMER with handle->heap pointing at it, and the
+	 * heap's promise holds again: every parent is due no later than its
+	 * children, ordered by (when, seq), so that equal deadlines fire first in,
+	 * first out. Returns 0, or -ENOMEM when the array could not grow (then the
+	 * heap is as it was). Why it matters: timer_heap_first trusts the top of
+	 * the heap to be the nearest deadline, and a heap that breaks its promise
+	 * once fires timers out of order for ever after. See "The heap" in
+	 * README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)heap;
@@ -95,15 +95,15 @@ void timer_heap_note_cancelled(struct timer_heap *heap)
 int timer_heap_compact(struct timer_heap *heap)
 {
 	/*
-	 * TODO(chapter 5): Drop the cancelled timers once they are more than half
-	 * the heap, and return how many were dropped. When heap->cancelled * 2 <=
-	 * heap->count, return 0 at once: not worth it yet. Otherwise walk the
-	 * array and keep the slots of live timers at its front, in any order; for
-	 * each cancelled one (heap->items[i].handle->state is HANDLE_CANCELLED)
-	 * set handle->heap to NULL and handle_free it (the heap's reference). Set
-	 * heap->count to the number kept and heap->cancelled to 0. Then make the
-	 * array a heap again, bottom up: sift_down every parent, from index count
-	 * / 2 - 1 down to 0. Return the number dropped.
+	 * TODO(chapter 5): Afterwards, if the cancelled timers were more than half
+	 * of the heap, none of them is left in it (each one's heap reference
+	 * dropped, handle->heap NULL), heap->cancelled is 0, and the live ones
+	 * form a heap again, in (when, seq) order; otherwise nothing has changed.
+	 * Returns how many timers were dropped. Why it matters: handle_cancel only
+	 * marks a timer (finding it in the array would cost a search), so a
+	 * program that sets and cancels a million timeouts would otherwise keep a
+	 * million dead timers, and every push and pop would pay for them. See
+	 * "Cancelled timers" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)heap;
