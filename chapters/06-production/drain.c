@@ -82,13 +82,14 @@ static int start_next(struct drain *d)
 {
 	/*
 	 * TODO(chapter 6): Start download number d->next, whose -j slot the drain
-	 * already holds. Ask d->start(d->next, d->start_arg) for its future (NULL:
-	 * return -ENOMEM). Hang on_download_over on it with
-	 * future_add_done_callback(download, on_download_over, d), so that the
-	 * slot comes back when the download is over, however it ends; if that
-	 * fails, cancel the download (task_cancel), drop the future and return
-	 * -ENOMEM. Then keep the future in d->downloads[d->next], count it in
-	 * d->running, and return 0. Do not advance d->next: drain_step does.
+	 * already holds. Afterwards the download is running, kept in
+	 * d->downloads[d->next] and counted in d->running, and its slot is sure to
+	 * come back when it is over, however it ends (on_download_over hung on its
+	 * future); if that cannot be arranged, the download is cancelled and
+	 * dropped, and you return -ENOMEM (as you do when d->start gives no
+	 * future). Do not advance d->next: drain_step does. Why it matters: a slot
+	 * that never comes back stalls the drain for good once -j of them are
+	 * lost. See "The queue, drained in order" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)d;

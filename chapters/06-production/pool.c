@@ -108,12 +108,15 @@ static int pop_idle(struct pool *pool, struct host *h)
 int pool_checkout(struct pool *pool, const char *key)
 {
 	/*
-	 * TODO(chapter 6): Take an idle connection to host KEY off the pool. Find
-	 * the host with find_host (none: nothing is pooled for it). Then, while
-	 * pop_idle(pool, h) gives a descriptor (the most recently checked in
-	 * first), return it if still_open(fd) says the server has not closed it,
-	 * counting pool->reused; otherwise close it, count pool->stale and try the
-	 * next one. When none is left, return -ENOENT.
+	 * TODO(chapter 6): Take an idle connection to host KEY out of the pool.
+	 * Afterwards you have a descriptor the server has not closed (the most
+	 * recently checked in of those, counted in pool->reused), and every idle
+	 * connection you found closed on the way has been closed here and counted
+	 * in pool->stale; with none left (or no pool for that host) return
+	 * -ENOENT. Why it matters: a server closes idle connections after its own
+	 * timeout, and a request sent on a closed one fails for nothing; the check
+	 * must neither wait nor consume a byte of a live connection. See "A pool
+	 * of connections" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)pool;

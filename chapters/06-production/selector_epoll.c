@@ -125,18 +125,16 @@ static int epoll_wait_ready(void *opaque, long timeout_us, struct selector_event
                             int capacity)
 {
 	/*
-	 * TODO(chapter 6): Wait with epoll_wait() until a watched descriptor is
-	 * ready or TIMEOUT_US has passed (selector_timeout_ms turns it into the
-	 * milliseconds epoll_wait takes, rounded up; -1 means no limit), and
-	 * translate what the kernel reports into at most CAPACITY struct
-	 * selector_event entries. epoll_wait writes struct epoll_event records
-	 * into state->buffer, which epoll_modify keeps as large as the watch list;
-	 * ask for no more than both CAPACITY and state->buffer_capacity allow, and
-	 * never for 0 (epoll_wait refuses it: use a one-event spare on the stack
-	 * when nothing is watched). A wait cut short by a signal (EINTR) is not an
-	 * error: return 0. Each record's data.fd is the descriptor; EPOLLIN means
-	 * SELECTOR_READ, EPOLLOUT SELECTOR_WRITE, and EPOLLHUP or EPOLLERR mean
-	 * both. Return how many events you wrote, or -errno.
+	 * TODO(chapter 6): Wait until a watched descriptor is ready or TIMEOUT_US
+	 * has passed (-1: no limit; never wake before the deadline), then describe
+	 * what the kernel reported as at most CAPACITY struct selector_event
+	 * entries, one per ready descriptor, with SELECTOR_READ, SELECTOR_WRITE or
+	 * both (a hang-up or an error counts as both, so that the callback that
+	 * reads or writes finds out). Return how many entries you wrote, 0 for a
+	 * wait cut short by a signal (EINTR is not an error), or -errno. Why it
+	 * matters: this is the one place the program sleeps, and epoll hands back
+	 * only the ready descriptors, so what you write here is all the loop will
+	 * ever know of them. See "epoll: the kernel keeps the list" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)opaque;

@@ -86,14 +86,15 @@ static int take_or_wait(struct semaphore *sem, struct future *waiter)
 {
 	/*
 	 * TODO(chapter 6): The heart of semaphore_acquire: WAITER is a new pending
-	 * future. First forget the waiters at the front of the queue that are no
-	 * longer waiting (drop_gone_waiters). If a slot is free (sem->value > 0)
-	 * and nobody is left in the queue, take it: decrement sem->value and
-	 * finish WAITER at once with future_set_result(waiter, NULL, NULL),
-	 * returning what that returns. Otherwise append WAITER to the back of the
-	 * queue (a struct waiter holding future_retain(waiter), linked from
-	 * sem->tail, or as sem->head when the queue is empty) and return 0;
-	 * -ENOMEM when the node cannot be allocated.
+	 * future. Afterwards, either WAITER is finished with the slot in hand (the
+	 * counter went down by one), or it waits at the back of the queue (holding
+	 * a reference of the queue's), and slots go to waiters strictly first
+	 * come, first served: a newcomer never takes a free slot while anybody who
+	 * asked before it still waits. Waiters at the front that gave up meanwhile
+	 * (drop_gone_waiters) do not count. Returns 0, what finishing WAITER
+	 * returned, or -ENOMEM. Why it matters: without the order, a busy program
+	 * starves its oldest waiter; with a dead waiter counted, a slot is lost.
+	 * See "A semaphore from futures" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)sem;
@@ -123,14 +124,16 @@ bool semaphore_took(struct future *acquire)
 int semaphore_release(struct semaphore *sem)
 {
 	/*
-	 * TODO(chapter 6): Give back one slot. If somebody still waits (pop_waiter
-	 * returns the oldest waiting future, with the queue's reference, or NULL),
-	 * hand the slot straight to it: finish its future with
-	 * future_set_result(next, NULL, NULL), drop the reference with
-	 * future_free, and return what future_set_result returned; the counter
-	 * does not move. With nobody waiting, the counter goes up, unless it is at
-	 * sem->limit already: then return -EOVERFLOW (more releases than
-	 * acquires). Return 0.
+	 * TODO(chapter 6): Give back one slot. Afterwards, if somebody was
+	 * waiting, the slot is in the hand of the oldest waiter (its future
+	 * finished, the queue's reference dropped) and the counter has not moved;
+	 * otherwise the counter is one higher, but never above sem->limit: a
+	 * release with no acquire to match returns -EOVERFLOW and changes nothing.
+	 * Returns 0, or what finishing the waiter's future returned. Why it
+	 * matters: putting the slot on the counter while somebody waits would let
+	 * a newcomer overtake the queue, and releasing more than was acquired
+	 * would let more downloads run than -j says. See "A semaphore from
+	 * futures" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)sem;

@@ -116,16 +116,17 @@ static int dispatch_signals(void)
 {
 	/*
 	 * TODO(chapter 6): The self-pipe is readable: the signal handler has
-	 * written one byte per signal into it, the signal's number. Read the
-	 * pipe's read end (signals.pipe[0], non-blocking) until it is empty:
-	 * read() fails with EAGAIN then (return the count so far), a read
-	 * interrupted by a signal (EINTR) is retried, and any other failure
-	 * returns -errno. For each byte, look up signals.entries[byte]: if it
-	 * still has a callback, call entry.cb(entry.arg) and count it; a signal
-	 * whose handler was removed since it arrived is skipped. A callback may
-	 * remove the last handler, which closes the pipe (signals.loop becomes
-	 * NULL): stop reading then and return the count. Return how many callbacks
-	 * you called.
+	 * written one byte per signal, the signal's number. Afterwards the pipe is
+	 * empty, and every signal that arrived has had its callback called once,
+	 * on the loop, in the order the signals came, unless its handler was
+	 * removed since (then it is skipped). A callback may remove the last
+	 * handler, which closes the pipe (signals.loop becomes NULL): then stop at
+	 * once. Returns how many callbacks you called, or -errno for a read that
+	 * failed for another reason than an empty pipe or an interruption. Why it
+	 * matters: the handler did the least it could, one write(); everything
+	 * else must happen here, between callbacks, where printf, malloc and
+	 * loop_stop are safe, and a signal must be neither lost nor run twice. See
+	 * "Ctrl-C, the safe way" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	return not_implemented(__func__);

@@ -184,12 +184,16 @@ static int complete_jobs(struct workpool *pool)
 {
 	/*
 	 * TODO(chapter 6): The pool's eventfd is readable: workers have finished
-	 * jobs and put them on the DONE list. First read the eventfd (8 bytes, a
-	 * uint64_t: it resets the counter to 0; EAGAIN just means it was reset
-	 * already, anything else returns -errno), then take the whole DONE list
-	 * with take_done(pool) and call finish_job(pool, job) on each job,
-	 * remembering job->next before the call, which frees the job. Return how
-	 * many jobs you finished.
+	 * jobs and put them on the DONE list. Afterwards the eventfd's counter is
+	 * back at 0 (so that the loop does not wake again for the same news) and
+	 * every job that was on the DONE list has been finished on the loop's
+	 * thread with finish_job, which completes its future and frees it. Returns
+	 * how many jobs you finished, or -errno for a failed read (EAGAIN, the
+	 * counter was reset already, is not a failure). Why it matters: the list
+	 * is shared with the worker threads and must be taken under its mutex, all
+	 * at once; the eventfd only says "look at the list", and a job finished
+	 * twice or never leaves a download waiting for ever. See "A pool of worker
+	 * threads" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)pool;
