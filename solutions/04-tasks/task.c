@@ -195,6 +195,31 @@ static bool resume_soon(struct task *task, int code)
 	return true;
 }
 
+/*
+ * The await/resume handshake, for a FUTURE of the task's own loop: decide
+ * whether the coroutine must suspend. Returns 1 when it must: the task's
+ * wakeup now waits on FUTURE, and a cancellation requested while the
+ * coroutine ran has cancelled FUTURE at once. Returns 0 when the outcome is
+ * there already and the coroutine goes straight on, or a negative errno to
+ * deliver to it instead (-ENOMEM).
+ */
+static int suspend_on(struct task *task, struct future *future)
+{
+	/* Done already: the outcome is there; asyncio does not yield either. */
+	if (future_done(future))
+		return 0;
+	if (future_add_done_callback(future, wakeup, task) < 0)
+		return -ENOMEM;
+	task->state = TASK_WAITING;
+	/* Cancelled while it ran (by itself, say): the new wait is cancelled
+	 * at once, and the coroutine hears of it at its next step. */
+	if (task->must_cancel && future_cancel(future, task->cancel_message)) {
+		task->must_cancel = false;
+		task->state = TASK_CANCELLING;
+	}
+	return 1;
+}
+
 bool task_await(struct task *task, struct future *future)
 {
 	future_free(task->awaited);
@@ -216,21 +241,15 @@ bool task_await(struct task *task, struct future *future)
 		return resume_soon(task, -EXDEV);
 	if (future_self(future, &yield_class))
 		return resume_soon(task, 0);
-	/* Done already: the outcome is there; asyncio does not yield either. */
-	if (future_done(future))
-		return false;
-	if (future_add_done_callback(future, wakeup, task) < 0) {
-		task->thrown = -ENOMEM;
-		return false;
+	int rc = suspend_on(task, future);
+	if (rc < 0) {
+		/* Nobody will wait for FUTURE now: let it stop what it does (a
+		 * socket operation unregisters, from its done-callback), and
+		 * deliver the error after that, at the next step. */
+		future_cancel(future, NULL);
+		return resume_soon(task, rc);
 	}
-	task->state = TASK_WAITING;
-	/* Cancelled while it ran (by itself, say): the new wait is cancelled
-	 * at once, and the coroutine hears of it at its next step. */
-	if (task->must_cancel && future_cancel(future, task->cancel_message)) {
-		task->must_cancel = false;
-		task->state = TASK_CANCELLING;
-	}
-	return true;
+	return rc > 0;
 }
 
 int task_outcome(struct task *task)
@@ -258,6 +277,8 @@ void *task_await_result(struct task *task)
 static const char *thrown_message(int code)
 {
 	switch (code) {
+	case -ENOSYS: /* the starter's stub */
+		return "not implemented yet: suspend_on";
 	case -EDEADLK:
 		return "a task cannot await itself";
 	case -EXDEV:
