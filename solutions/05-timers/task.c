@@ -15,6 +15,7 @@
 
 #include "loop.h"
 #include "todo.h"
+#include "trace.h"
 
 struct task {
 	struct loop *loop;
@@ -39,6 +40,7 @@ static bool cancel_hook(struct future *future, const char *message, void *arg);
 static void finish(struct task *task)
 {
 	task->state = TASK_DONE;
+	trace_task_state(task, task->state, NULL);
 	future_set_cancel_hook(task->future, NULL, NULL);
 	future_free(task->awaited);
 	if (task->free_frame)
@@ -83,6 +85,7 @@ static int task_step(struct task *task)
  * hears of it, rather than leave it pending forever. */
 static void run_step(struct task *task)
 {
+	trace_task_step(task);
 	/* Debug mode names the task, not this function, if the step is slow. */
 	loop_set_running_label(task->loop, task->name);
 	int rc = task_step(task);
@@ -127,6 +130,7 @@ struct future *task_create_from(struct coro *coro)
 		               .free_frame = coro->free_frame,
 		               .state = TASK_PENDING };
 	future_set_cancel_hook(future, cancel_hook, task);
+	trace_task_new(task, task->name, future);
 	coro_hand_over(coro);
 	return future_retain(future);
 }
@@ -156,6 +160,7 @@ int task_await(struct task *task, struct future *future)
 		task->must_cancel = false;
 		task->state = TASK_CANCELLING;
 	}
+	trace_task_state(task, task->state, task->awaited);
 	return TASK_STEP_AWAIT;
 }
 
@@ -217,7 +222,10 @@ static int request_cancel(struct task *task, const char *message)
 static bool cancel_hook(struct future *future, const char *message, void *arg)
 {
 	(void)future;
-	return request_cancel(arg, message) > 0;
+	struct task *task = arg;
+	int requested = request_cancel(task, message);
+	trace_task_state(task, task->state, task->awaited);
+	return requested > 0;
 }
 
 int task_cancel(struct future *future, const char *message)
@@ -225,7 +233,9 @@ int task_cancel(struct future *future, const char *message)
 	struct task *task = future_cancel_hook_arg(future, cancel_hook);
 	if (!task)
 		return future_cancel(future, message);
-	return request_cancel(task, message);
+	int requested = request_cancel(task, message);
+	trace_task_state(task, task->state, task->awaited);
+	return requested;
 }
 
 int task_cancelling(struct future *future)
