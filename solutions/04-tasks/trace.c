@@ -184,6 +184,13 @@ static struct trace_event *record(enum trace_kind kind)
 	return e;
 }
 
+void trace_record_last_output(void)
+{
+	if (trace_rec.output_fd < 0 || trace_rec.count == 0 || reserve() < 0)
+		return;
+	capture_output(trace_rec.events[trace_rec.count - 1].time);
+}
+
 /* Iterations and phases are spans: each one ends when the next begins. */
 static void close_span(size_t *open)
 {

@@ -186,6 +186,7 @@ int trace_write_events(FILE *out, double zero)
 {
 	if (trace_rec.count == 0)
 		return 0;
+	trace_record_last_output();
 	fputs(",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":0,"
 	      "\"args\":{\"name\":\"event loop\"}}",
 	      out);

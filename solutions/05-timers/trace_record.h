@@ -8,6 +8,7 @@
  *   struct trace_object   a handle, future or task met, by its address
  *   struct trace_recorder the record: one per process, trace_rec
  *   trace_write_file      write the whole record as a JSON document
+ *   trace_record_last_output   what was printed after the last event
  */
 #ifndef TRACE_RECORD_H
 #define TRACE_RECORD_H
@@ -103,5 +104,9 @@ extern struct trace_recorder trace_rec;
 /* Write the record to PATH as a whole trace-event document; print one
  * line on stderr when that fails (trace_loop_free has nobody to tell). */
 void trace_write_file(const char *path);
+
+/* Record what the program printed after the last event (download prints
+ * its summary once the loop is done), at the last event's time. */
+void trace_record_last_output(void);
 
 #endif
