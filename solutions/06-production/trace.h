@@ -125,8 +125,8 @@ void trace_ready_run_all(size_t count);
 /*
  * The timer heap. trace_timer_push: HANDLE, calling NAME, waits for WHEN.
  * trace_timer_drop: a cancelled HANDLE left the top of the heap.
- * trace_timers_compacted: DROPPED cancelled timers (more than 0) left the
- * heap at once, all of them.
+ * trace_timers_compacted: timer_heap_compact answered DROPPED; more than
+ * 0 means the heap was rebuilt without every cancelled timer in it.
  * trace_handle_cancel: HANDLE was cancelled, in the heap or the queue.
  */
 void trace_timer_push(const void *handle, const char *name, double when);
