@@ -43,7 +43,7 @@ class BrowserError(Exception):
 
 
 def become_subreaper():
-    """Browser helpers orphaned by the browser's end come to this process,
+    """Browser processes orphaned by the browser's end come to this one,
     instead of to init, so that reap_group can wait for them: no process
     of the browser outlives the block, not even as a zombie."""
     libc = ctypes.CDLL(None, use_errno=True)
@@ -77,7 +77,7 @@ class Browser:
         self.timeout = timeout
         self.process = None
         self.profile = None
-        self.session = None
+        self.page = None  # the protocol's id for our link to the page
         self.next_id = 0
         self.buffer = b""
 
@@ -119,7 +119,7 @@ class Browser:
         """Ask the browser to quit, then make sure its whole group is gone."""
         if self.process and self.process.poll() is None:
             try:
-                self._send("Browser.close", session=False, wait=False)
+                self._send("Browser.close", to_page=False, wait=False)
                 self.process.wait(timeout=5)
             except (OSError, BrowserError, subprocess.TimeoutExpired):
                 pass
@@ -155,11 +155,11 @@ class Browser:
         message, self.buffer = self.buffer.split(b"\0", 1)
         return json.loads(message)
 
-    def _send(self, method, params=None, session=True, wait=True):
+    def _send(self, method, params=None, to_page=True, wait=True):
         self.next_id += 1
         message = {"id": self.next_id, "method": method, "params": params or {}}
-        if session and self.session:
-            message["sessionId"] = self.session
+        if to_page and self.page:
+            message["sessionId"] = self.page
         os.write(self.commands, json.dumps(message).encode() + b"\0")
         if not wait:
             return None
@@ -173,15 +173,15 @@ class Browser:
             return answer.get("result", {})
 
     def _attach(self):
-        """Attach to the page the browser opened, as one flat session."""
-        targets = self._send("Target.getTargets", session=False)["targetInfos"]
+        """Attach to the page the browser opened (flat mode: one pipe for all)."""
+        targets = self._send("Target.getTargets", to_page=False)["targetInfos"]
         pages = [t for t in targets if t["type"] == "page"]
         if not pages:
-            target = self._send("Target.createTarget", {"url": "about:blank"}, session=False)
+            target = self._send("Target.createTarget", {"url": "about:blank"}, to_page=False)
             pages = [{"targetId": target["targetId"]}]
         attached = self._send("Target.attachToTarget",
-                              {"targetId": pages[0]["targetId"], "flatten": True}, session=False)
-        self.session = attached["sessionId"]
+                              {"targetId": pages[0]["targetId"], "flatten": True}, to_page=False)
+        self.page = attached["sessionId"]
         self._send("Page.enable")
         self._send("Runtime.enable")
         self._send("Emulation.setDeviceMetricsOverride",
