@@ -13,7 +13,8 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test mutants preview sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance
+	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance \
+	visualize replays
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -24,6 +25,8 @@ help:
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
 	@echo "make preview CH=01 build the chapter's finished program into build/preview/ to try it"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
+	@echo "make visualize CH=05 [PROGRAM=worker] [ARGS=...]"
+	@echo "                   record YOUR loop running the program; replay it in a browser"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make mutants       every catalogued mistake against its chapter's tests (CH=02)"
 	@echo "make conformance   asyncio's behaviours, case by case, under each CPython 3.11+ and in C"
@@ -35,6 +38,7 @@ help:
 	@echo "make starters      rewrite chapters/*/ starter code from solutions/ and hints.md"
 	@echo "make diagrams      render chapters/*/diagrams/*.dot to SVG"
 	@echo "make quotes        refresh the code quoted in the walkthroughs"
+	@echo "make replays       re-record the walkthroughs' replays and their screenshots"
 	@echo "make bench         loop and download benchmarks against asyncio, libuv, aiohttp, curl"
 	@echo "make bench-quick   the same, tiny, and a check of build/bench.json's shape"
 	@echo "make bench-docs    docs/benchmarks.md and .svg from the last make bench"
@@ -52,7 +56,9 @@ compare: deps
 	@for chapter in $(CHAPTERS); do $(MAKE) -s -C solutions/$$chapter || exit 1; done
 	@scripts/compare
 
-test: deps
+# The tests drive Chromium headless (the replay page): installed here only.
+test:
+	@scripts/install-deps --browser
 	@scripts/run-tests test
 
 sanitize: deps
@@ -100,6 +106,11 @@ watch: deps
 	@$(CH_USAGE)
 	@scripts/watch $(CH)
 
+# The replay of the learner's own loop (scripts/visualize, replay/).
+visualize: deps
+	@$(CH_USAGE)
+	@scripts/visualize $(CH) $(PROGRAM) $(ARGS)
+
 python-check: deps
 	@scripts/python-check
 
@@ -125,6 +136,10 @@ diagrams: deps
 
 quotes:
 	@scripts/quote-code
+
+replays:
+	@scripts/install-deps --browser
+	@scripts/make-replays
 
 # Benchmarks: never part of `make test`; nothing asserts on time.
 # BENCH_FLAGS="--files 20,100" skips the 1,000 downloads.

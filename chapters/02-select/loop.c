@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "todo.h"
+#include "trace.h"
 
 struct loop_callback {
 	loop_cb *cb; /* NULL: nothing registered */
@@ -50,13 +51,16 @@ struct loop *loop_new(void)
 {
 	/* calloc: every callback NULL, every deadline 0. */
 	struct loop *loop = calloc(1, sizeof *loop);
-	if (loop)
+	if (loop) {
 		loop->max_fd = -1;
+		trace_loop_new(loop, loop_time);
+	}
 	return loop;
 }
 
 void loop_free(struct loop *loop)
 {
+	trace_loop_free(loop);
 	free(loop);
 }
 
@@ -102,6 +106,7 @@ static int add_callback(struct loop *loop, int fd, bool writer, loop_cb *cb, voi
 	*slot = (struct loop_callback){ cb, arg, loop->iteration };
 	if (fd > loop->max_fd)
 		loop->max_fd = fd;
+	trace_fd_watch(fd, writer, true);
 	return 0;
 }
 
@@ -113,6 +118,8 @@ static int remove_callback(struct loop *loop, int fd, bool writer)
 	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
 	bool was_registered = slot->cb != NULL;
 	*slot = (struct loop_callback){ NULL, NULL, 0 };
+	if (was_registered)
+		trace_fd_watch(fd, writer, false);
 	return was_registered;
 }
 
@@ -149,6 +156,7 @@ int loop_set_deadline(struct loop *loop, int fd, double when, loop_cb *cb, void 
 	                                   : (struct loop_deadline){ when, cb, arg };
 	if (fd > loop->max_fd)
 		loop->max_fd = fd;
+	trace_deadline(fd, when);
 	return 0;
 }
 
@@ -246,6 +254,7 @@ static int expire_deadlines(struct loop *loop, double now)
 		 * callback may well set a new one. */
 		struct loop_deadline due = *deadline;
 		*deadline = (struct loop_deadline){ 0, NULL, NULL };
+		trace_deadline_fired(fd);
 		due.cb(due.arg);
 		called++;
 	}
@@ -256,10 +265,13 @@ int loop_run_once(struct loop *loop)
 {
 	/* 1. Timeout: sleep at most until the nearest deadline (an O(n)
 	 *    scan), and not at all once loop_stop has been called. */
+	trace_iteration();
+	trace_phase(1, "timeout");
 	struct timeval tv;
 	struct timeval *timeout = select_timeout(loop, loop_time(loop), &tv);
 
 	/* 2. Register: turn the registry into the two sets select() reads. */
+	trace_phase(2, "register");
 	fd_set readable, writable;
 	int nfds = build_fd_sets(loop, &readable, &writable);
 	if (nfds < 0)
@@ -268,6 +280,8 @@ int loop_run_once(struct loop *loop)
 	/* 3. Wait: the only place where the program sleeps, until one of the
 	 *    descriptors is ready or the timeout has passed. Callbacks
 	 *    registered from here on belong to the next iteration. */
+	trace_phase(3, "wait");
+	trace_poll(timeout ? (long)tv.tv_sec * 1000000 + (long)tv.tv_usec : -1);
 	loop->iteration++;
 	if (select(nfds, &readable, &writable, NULL, timeout) < 0) {
 		if (errno != EINTR)
@@ -276,15 +290,18 @@ int loop_run_once(struct loop *loop)
 		FD_ZERO(&readable);
 		FD_ZERO(&writable);
 	}
+	trace_poll_sets(&readable, &writable);
 
 	/* 4. Dispatch: call the reader of each readable descriptor and the
 	 *    writer of each writable one, if they are still registered. */
+	trace_phase(4, "dispatch");
 	int called = dispatch(loop, &readable, &writable);
 	if (called < 0)
 		return called;
 
 	/* 5. Deadlines: read the clock again and call the callback of every
 	 *    deadline that has passed. */
+	trace_phase(5, "deadlines");
 	return called + expire_deadlines(loop, loop_time(loop));
 }
 

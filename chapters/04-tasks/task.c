@@ -16,6 +16,7 @@
 
 #include "loop.h"
 #include "todo.h"
+#include "trace.h"
 
 struct task {
 	struct loop *loop;
@@ -57,6 +58,7 @@ static void release(void *self)
 static void finish(struct task *task)
 {
 	task->state = TASK_DONE;
+	trace_task_state(task, task->state, NULL);
 	loop_leave(task->loop, &task->member);
 	future_free(task->awaited);
 	task->awaited = NULL;
@@ -97,6 +99,7 @@ static int task_step(struct task *task)
  * hears of it, rather than leave it pending forever. */
 static void run_step(struct task *task)
 {
+	trace_task_step(task);
 	int rc = task_step(task);
 	if (rc == 0)
 		return;
@@ -156,6 +159,7 @@ struct future *task_create_from(struct coro *coro)
 		               .free_frame = coro->free_frame,
 		               .state = TASK_PENDING };
 	future_set_class(future, &task_class, task);
+	trace_task_new(task, task->name, future);
 	loop_join(task->loop, &task->member, destroyed_pending, task);
 	coro_hand_over(coro);
 	return future_retain(future);
@@ -188,6 +192,7 @@ static bool resume_soon(struct task *task, int code)
 		return false;
 	}
 	task->state = TASK_WAITING;
+	trace_task_state(task, task->state, task->awaited);
 	return true;
 }
 
@@ -250,6 +255,8 @@ bool task_await(struct task *task, struct future *future)
 		future_cancel(future, NULL);
 		return resume_soon(task, rc);
 	}
+	if (rc > 0)
+		trace_task_state(task, task->state, task->awaited);
 	return rc > 0;
 }
 
@@ -398,7 +405,10 @@ static int request_cancel(struct task *task, const char *message)
 static bool cancel_override(struct future *future, const char *message, void *self)
 {
 	(void)future;
-	return request_cancel(self, message) > 0;
+	struct task *task = self;
+	int requested = request_cancel(task, message);
+	trace_task_state(task, task->state, task->awaited);
+	return requested > 0;
 }
 
 int task_cancel(struct future *future, const char *message)

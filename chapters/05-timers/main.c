@@ -30,6 +30,7 @@
 #include "future.h"
 #include "gather.h"
 #include "loop.h"
+#include "trace.h"
 #include "progress.h"
 #include "task.h"
 
@@ -236,6 +237,8 @@ int main(int argc, char **argv)
 
 	struct events events;
 	events_init(&events, stdout);
+	if (cl.trace_path)
+		trace_start(); /* the trace shows the loop's steps too */
 	struct loop *loop = loop_new();
 	struct downloads all = { .cl = &cl, .events = &events };
 	all.tasks = calloc((size_t)cl.url_count, sizeof *all.tasks);
@@ -262,5 +265,6 @@ int main(int argc, char **argv)
 	future_free(all.all);
 	loop_free(loop);
 	events_free(&events);
+	trace_stop();
 	return all.failures || loop_failed || trace_failed ? 1 : 0;
 }

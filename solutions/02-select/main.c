@@ -24,6 +24,7 @@
 #include "events.h"
 #include "fetch.h"
 #include "loop.h"
+#include "trace.h"
 
 #define PROGRAM_LABEL "chapter 2: select"
 
@@ -158,6 +159,8 @@ int main(int argc, char **argv)
 
 	struct events events;
 	events_init(&events, stdout);
+	if (cl.trace_path)
+		trace_start(); /* the trace shows the loop's steps too */
 	long long bytes = 0;
 	int failures = download_all(&cl, &events, &bytes);
 	printf("%d of %d downloads succeeded, %lld bytes in %.3f s\n", cl.url_count - failures,
@@ -172,5 +175,6 @@ int main(int argc, char **argv)
 		}
 	}
 	events_free(&events);
+	trace_stop();
 	return failures ? 1 : 0;
 }

@@ -22,6 +22,7 @@
 #include "fetch.h"
 #include "future.h"
 #include "loop.h"
+#include "trace.h"
 
 #define PROGRAM_LABEL "chapter 3: futures"
 
@@ -188,6 +189,8 @@ int main(int argc, char **argv)
 
 	struct events events;
 	events_init(&events, stdout);
+	if (cl.trace_path)
+		trace_start(); /* the trace shows the loop's steps too */
 	struct loop *loop = loop_new();
 	struct downloads all = { .cl = &cl, .events = &events };
 	all.all_done = loop ? future_new(loop) : NULL;
@@ -203,5 +206,6 @@ int main(int argc, char **argv)
 	future_free(all.all_done);
 	loop_free(loop);
 	events_free(&events);
+	trace_stop();
 	return all.failures || loop_failed || trace_failed ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 
 #include "loop.h"
 #include "todo.h"
+#include "trace.h"
 
 struct done_callback {
 	future_done_cb *cb;
@@ -49,6 +50,7 @@ struct future *future_new(struct loop *loop)
 	future->loop = loop;
 	future->state = FUTURE_PENDING;
 	future->references = 1;
+	trace_future_new(future);
 	return future;
 }
 
@@ -79,6 +81,7 @@ void future_free(struct future *future)
 	if (future->free_result)
 		future->free_result(future->result);
 	free(future->callbacks);
+	trace_future_free(future);
 	free(future);
 }
 
@@ -95,6 +98,7 @@ static void run_scheduled_call(void *arg)
  * completed the future finishes its own work first. */
 static void schedule_callbacks(struct future *future)
 {
+	trace_future_done(future, future->state, future->failed);
 	for (size_t i = 0; i < future->callback_count; i++) {
 		struct scheduled_call *call = malloc(sizeof *call);
 		if (!call || loop_call_soon(future->loop, run_scheduled_call, call) < 0) {

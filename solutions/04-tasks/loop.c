@@ -23,6 +23,7 @@
 
 #include "future.h"
 #include "todo.h"
+#include "trace.h"
 
 /* A callback waiting in the ready queue (asyncio: events.Handle). */
 struct handle {
@@ -83,6 +84,7 @@ struct loop *loop_new(void)
 	loop->max_fd = -1;
 	const char *debug = getenv("ASYNCIO_C_DEBUG");
 	loop->debug = debug && strcmp(debug, "1") == 0;
+	trace_loop_new(loop, loop_time);
 	return loop;
 }
 
@@ -100,6 +102,7 @@ void loop_free(struct loop *loop)
 		struct handle h = loop->close_callbacks[--loop->close_count];
 		h.cb(h.arg);
 	}
+	trace_loop_free(loop);
 	free(loop->close_callbacks);
 	free(loop->ready.handles);
 	free(loop);
@@ -188,6 +191,7 @@ int loop_call_soon(struct loop *loop, loop_cb *cb, void *arg)
 		return -ENOMEM;
 	q->handles[(q->head + q->count) % q->capacity] = (struct handle){ cb, arg };
 	q->count++;
+	trace_ready_push(NULL, NULL);
 	return 0;
 }
 
@@ -252,6 +256,7 @@ static int add_callback(struct loop *loop, int fd, bool writer, loop_cb *cb, voi
 	*slot = (struct loop_callback){ cb, arg, loop->iteration };
 	if (fd > loop->max_fd)
 		loop->max_fd = fd;
+	trace_fd_watch(fd, writer, true);
 	return 0;
 }
 
@@ -263,6 +268,8 @@ static int remove_callback(struct loop *loop, int fd, bool writer)
 	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
 	bool was_registered = slot->cb != NULL;
 	*slot = (struct loop_callback){ NULL, NULL, 0 };
+	if (was_registered)
+		trace_fd_watch(fd, writer, false);
 	return was_registered;
 }
 
@@ -299,6 +306,7 @@ int loop_set_deadline(struct loop *loop, int fd, double when, loop_cb *cb, void 
 	                                   : (struct loop_deadline){ when, cb, arg };
 	if (fd > loop->max_fd)
 		loop->max_fd = fd;
+	trace_deadline(fd, when);
 	return 0;
 }
 
@@ -374,11 +382,13 @@ static int dispatch(struct loop *loop, const fd_set *readable, const fd_set *wri
 	for (int fd = 0; fd <= loop->max_fd; fd++) {
 		struct loop_callback *reader = &loop->fds[fd].reader;
 		if (FD_ISSET(fd, readable) && reader->cb && reader->since < loop->iteration) {
+			trace_io_callback(fd, false);
 			reader->cb(reader->arg);
 			called++;
 		}
 		struct loop_callback *writer = &loop->fds[fd].writer;
 		if (FD_ISSET(fd, writable) && writer->cb && writer->since < loop->iteration) {
+			trace_io_callback(fd, true);
 			writer->cb(writer->arg);
 			called++;
 		}
@@ -398,6 +408,7 @@ static int expire_deadlines(struct loop *loop, double now)
 		 * callback may well set a new one. */
 		struct loop_deadline due = *deadline;
 		*deadline = (struct loop_deadline){ 0, NULL, NULL };
+		trace_deadline_fired(fd);
 		due.cb(due.arg);
 		called++;
 	}
@@ -415,6 +426,7 @@ static int run_ready(struct loop *loop, size_t count)
 		struct handle h = q->handles[q->head];
 		q->head = (q->head + 1) % q->capacity;
 		q->count--;
+		trace_ready_pop(NULL);
 		h.cb(h.arg);
 	}
 	return (int)count;
@@ -443,11 +455,14 @@ int loop_run_once(struct loop *loop)
 	/* 1. Timeout: not at all when callbacks are ready or loop_stop was
 	 *    called; else at most until the nearest deadline (an O(n) scan).
 	 *    The callbacks ready now are the ones this iteration will run. */
+	trace_iteration();
+	trace_phase(1, "timeout");
 	size_t ready_now = loop->ready.count;
 	struct timeval tv;
 	struct timeval *timeout = select_timeout(loop, loop_time(loop), &tv);
 
 	/* 2. Register: turn the registry into the two sets select() reads. */
+	trace_phase(2, "register");
 	fd_set readable, writable;
 	int nfds = build_fd_sets(loop, &readable, &writable);
 	if (nfds < 0)
@@ -456,6 +471,8 @@ int loop_run_once(struct loop *loop)
 	/* 3. Wait: the only place where the program sleeps, until one of the
 	 *    descriptors is ready or the timeout has passed. Callbacks
 	 *    registered from here on belong to the next iteration. */
+	trace_phase(3, "wait");
+	trace_poll(timeout ? (long)tv.tv_sec * 1000000 + (long)tv.tv_usec : -1);
 	loop->iteration++;
 	if (select(nfds, &readable, &writable, NULL, timeout) < 0) {
 		if (errno != EINTR)
@@ -464,19 +481,23 @@ int loop_run_once(struct loop *loop)
 		FD_ZERO(&readable);
 		FD_ZERO(&writable);
 	}
+	trace_poll_sets(&readable, &writable);
 
 	/* 4. Dispatch: call the reader of each readable descriptor and the
 	 *    writer of each writable one, if they are still registered. */
+	trace_phase(4, "dispatch");
 	int called = dispatch(loop, &readable, &writable);
 	if (called < 0)
 		return called;
 
 	/* 5. Deadlines: read the clock again and call the callback of every
 	 *    deadline that has passed. */
+	trace_phase(5, "deadlines");
 	called += expire_deadlines(loop, loop_time(loop));
 
 	/* 6. Ready: run the callbacks that were ready when this iteration
 	 *    began; what they schedule waits for the next one. */
+	trace_phase(6, "ready");
 	int ran = run_ready(loop, ready_now);
 	return ran < 0 ? ran : called + ran;
 }

@@ -22,6 +22,7 @@
 #include "future.h"
 #include "timer_heap.h"
 #include "todo.h"
+#include "trace.h"
 
 /*
  * The ready queue: handles to run in the next iteration, first in, first
@@ -94,6 +95,7 @@ struct loop *loop_new(void)
 	loop->slow_callback_seconds = 0.1;
 	const char *debug = getenv("ASYNCIO_C_DEBUG");
 	loop->debug = debug && strcmp(debug, "1") == 0;
+	trace_loop_new(loop, loop_time);
 	return loop;
 }
 
@@ -111,6 +113,7 @@ void loop_free(struct loop *loop)
 		struct close_callback c = loop->close_callbacks[--loop->close_count];
 		c.cb(c.arg);
 	}
+	trace_loop_free(loop);
 	free(loop->close_callbacks);
 	/* Handles still waiting are cancelled: whoever holds one sees it. */
 	struct ready_queue *q = &loop->ready;
@@ -221,6 +224,7 @@ static int push_ready(struct loop *loop, struct handle *handle)
 	handle->state = HANDLE_READY;
 	q->handles[(q->head + q->count) % q->capacity] = handle;
 	q->count++;
+	trace_ready_push(handle, handle->name);
 	return 0;
 }
 
@@ -252,6 +256,7 @@ struct handle *loop_call_at_named(struct loop *loop, double when, loop_cb *cb, v
 		free(handle);
 		return NULL;
 	}
+	trace_timer_push(handle, name, when);
 	return handle;
 }
 
@@ -326,6 +331,7 @@ static int add_callback(struct loop *loop, int fd, bool writer, loop_cb *cb, voi
 	*slot = (struct loop_callback){ cb, arg, loop->iteration };
 	if (fd > loop->max_fd)
 		loop->max_fd = fd;
+	trace_fd_watch(fd, writer, true);
 	return 0;
 }
 
@@ -336,8 +342,10 @@ static int remove_callback(struct loop *loop, int fd, bool writer)
 		return rc;
 	struct loop_callback *slot = writer ? &loop->fds[fd].writer : &loop->fds[fd].reader;
 	bool was_registered = slot->cb != NULL;
-	if (was_registered)
+	if (was_registered) {
 		loop->registered--;
+		trace_fd_watch(fd, writer, false);
+	}
 	*slot = (struct loop_callback){ NULL, NULL, 0 };
 	return was_registered;
 }
@@ -469,11 +477,13 @@ static int dispatch(struct loop *loop, const fd_set *readable, const fd_set *wri
 	for (int fd = 0; fd <= loop->max_fd; fd++) {
 		struct loop_callback *reader = &loop->fds[fd].reader;
 		if (FD_ISSET(fd, readable) && reader->cb && reader->since < loop->iteration) {
+			trace_io_callback(fd, false);
 			call(loop, reader->cb, reader->arg, "a reader callback");
 			called++;
 		}
 		struct loop_callback *writer = &loop->fds[fd].writer;
 		if (FD_ISSET(fd, writable) && writer->cb && writer->since < loop->iteration) {
+			trace_io_callback(fd, true);
 			call(loop, writer->cb, writer->arg, "a writer callback");
 			called++;
 		}
@@ -496,6 +506,7 @@ static int run_ready(struct loop *loop, size_t count)
 		struct handle *handle = q->handles[q->head];
 		q->head = (q->head + 1) % q->capacity;
 		q->count--;
+		trace_ready_pop(handle);
 		if (handle->state == HANDLE_READY) {
 			handle->state = HANDLE_RUNNING;
 			call(loop, handle->cb, handle->arg, handle->name);
@@ -555,10 +566,14 @@ int loop_run_once(struct loop *loop)
 
 	/* 1. Compact: when more than half the timers are cancelled, rebuild
 	 *    the heap without them. */
-	timer_heap_compact(&loop->timers);
+	trace_iteration();
+	trace_phase(1, "compact");
+	int dropped = timer_heap_compact(&loop->timers);
+	trace_timers_compacted(dropped);
 
 	/* 2. Timeout: zero when callbacks are ready; else until the nearest
 	 *    deadline, the top of the heap; else no limit. */
+	trace_phase(2, "timeout");
 	long timeout_us = poll_timeout_us(loop, loop_time(loop));
 	if (timeout_us < -1)
 		return (int)timeout_us; /* a negative errno: the starter's stub */
@@ -567,18 +582,22 @@ int loop_run_once(struct loop *loop)
 	 *    does not sleep: the loop only looks, and when nothing is ready
 	 *    the clock jumps to the deadline. I/O callbacks registered from
 	 *    here on belong to the next iteration. */
+	trace_phase(3, "poll");
+	trace_poll(timeout_us);
 	fd_set readable, writable;
 	bool virtual_sleep = loop->clock.sleep_until && timeout_us > 0;
 	loop->iteration++;
 	int rc = poll_descriptors(loop, virtual_sleep ? 0 : timeout_us, &readable, &writable);
 	if (rc < 0)
 		return rc;
+	trace_poll_sets(&readable, &writable);
 	if (virtual_sleep && !any_ready(loop, &readable, &writable))
 		loop->clock.sleep_until(loop->clock.self, timer_heap_first(&loop->timers)->when);
 
 	/* 4. Due timers: read the clock again and move every timer that is
 	 *    due to the ready queue. The ready snapshot is fixed here: the
 	 *    handles this iteration will run. */
+	trace_phase(4, "due timers");
 	int moved = move_due_timers(loop, loop_time(loop));
 	if (moved < 0)
 		return moved;
@@ -587,6 +606,7 @@ int loop_run_once(struct loop *loop)
 	/* 5. Run: the I/O callbacks of the ready descriptors, if they are
 	 *    still registered, then the ready snapshot. What they schedule
 	 *    waits for the next iteration. */
+	trace_phase(5, "run");
 	int called = dispatch(loop, &readable, &writable);
 	return called + run_ready(loop, ready_now);
 }

@@ -16,6 +16,7 @@
 
 #include "loop.h"
 #include "todo.h"
+#include "trace.h"
 
 struct task {
 	struct loop *loop;
@@ -59,6 +60,7 @@ static void release(void *self)
 static void finish(struct task *task)
 {
 	task->state = TASK_DONE;
+	trace_task_state(task, task->state, NULL);
 	loop_leave(task->loop, &task->member);
 	future_free(task->awaited);
 	task->awaited = NULL;
@@ -103,6 +105,7 @@ static int task_step(struct task *task)
  * hears of it, rather than leave it pending forever. */
 static void run_step(struct task *task)
 {
+	trace_task_step(task);
 	/* Debug mode names the task, not this function, if the step is slow. */
 	loop_set_running_label(task->loop, task->name);
 	int rc = task_step(task);
@@ -164,6 +167,7 @@ struct future *task_create_from(struct coro *coro)
 		               .free_frame = coro->free_frame,
 		               .state = TASK_PENDING };
 	future_set_class(future, &task_class, task);
+	trace_task_new(task, task->name, future);
 	loop_join(task->loop, &task->member, destroyed_pending, task);
 	coro_hand_over(coro);
 	return future_retain(future);
@@ -196,6 +200,7 @@ static bool resume_soon(struct task *task, int code)
 		return false;
 	}
 	task->state = TASK_WAITING;
+	trace_task_state(task, task->state, task->awaited);
 	return true;
 }
 
@@ -253,6 +258,8 @@ bool task_await(struct task *task, struct future *future)
 		future_cancel(future, NULL);
 		return resume_soon(task, rc);
 	}
+	if (rc > 0)
+		trace_task_state(task, task->state, task->awaited);
 	return rc > 0;
 }
 
@@ -406,7 +413,10 @@ static int request_cancel(struct task *task, const char *message)
 static bool cancel_override(struct future *future, const char *message, void *self)
 {
 	(void)future;
-	return request_cancel(self, message) > 0;
+	struct task *task = self;
+	int requested = request_cancel(task, message);
+	trace_task_state(task, task->state, task->awaited);
+	return requested > 0;
 }
 
 int task_cancel(struct future *future, const char *message)
