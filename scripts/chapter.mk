@@ -37,6 +37,13 @@ TEST_SOURCES := $(wildcard $(TEST_DIR)/*.c) $(wildcard $(TOP)/fixtures/*.c)
 TEST_CFLAGS := $(CFLAGS) -I. -I$(TEST_DIR) -I$(TOP)/fixtures \
 	-DFIXTURE_SERVER_PY='"$(TOP)/fixtures/server.py"'
 
+# The test runner reaches the network calls through fixtures/syscall_faults.c,
+# so that a test can make them misbehave as a real network does (short
+# sends, EAGAIN, EINTR, a connect() that fails late). The chapter's own
+# objects are the same ones ./download is linked from.
+WRAPPED_CALLS := send recv connect getsockopt
+TEST_LDFLAGS := $(foreach fn,$(WRAPPED_CALLS),-Wl,--wrap=$(fn))
+
 OBJECTS := $(SOURCES:%.c=$(BUILD)/%.o)
 LIB_OBJECTS := $(LIB_SOURCES:%.c=$(BUILD)/%.o)
 TEST_OBJECTS := $(patsubst %.c,$(BUILD)/tests/%.o,$(notdir $(TEST_SOURCES)))
@@ -76,7 +83,7 @@ $(BUILD)/tests/%.o: $(TOP)/fixtures/%.c $(wildcard $(TOP)/fixtures/*.h) | $(BUIL
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
 $(BUILD)/run-tests: $(LIB_OBJECTS) $(TEST_OBJECTS)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
 $(BUILD) $(BUILD)/tests:
 	mkdir -p $@
