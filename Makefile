@@ -13,7 +13,7 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs
+	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs editor
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -23,6 +23,7 @@ help:
 	@echo "make progress      every chapter at a glance: tests passing, holes filled"
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
+	@echo "make editor        compile_commands.json, for VS Code (clangd) and other editors"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
@@ -78,6 +79,7 @@ CH_USAGE = if [ -z "$(CH)" ] || [ ! -d "$(CH_DIR)" ]; then \
 
 check: deps
 	@$(CH_USAGE)
+	@scripts/compile-commands --if-stale
 	@scripts/check $(CH)
 
 progress: deps
@@ -93,6 +95,11 @@ watch: deps
 
 python-check: deps
 	@scripts/python-check
+
+# For editors that use clangd: the flags of every file, from the build
+# itself (scripts/compile-commands). `make check` refreshes it too.
+editor:
+	@scripts/compile-commands
 
 starters:
 	@scripts/make-starter $(CHAPTERS)

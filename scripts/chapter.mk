@@ -58,7 +58,7 @@ CRITERION_FLAGS ?= --jobs=2
 TEST_ENV = DOWNLOAD=$(CURDIR)/$(BUILD)/download \
 	$(foreach p,$(PROGRAMS),PROGRAM_$(shell echo $(p) | tr a-z A-Z)=$(CURDIR)/$(BUILD)/$(p))
 
-.PHONY: all test test-valgrind check-build check-test check-limits clean
+.PHONY: all test test-valgrind check-build check-test check-limits compile-flags clean
 all: download $(PROGRAMS)
 
 # The learner's program sits in the chapter's folder; the build tree keeps
@@ -131,6 +131,15 @@ check-test: check-build
 
 check-limits:
 	@echo $(CHECK_TEST_SECONDS) $(CHECK_RUN_SECONDS)
+
+# For scripts/compile-commands (make editor): how each kind of file here is
+# compiled, so that an editor sees the same flags as the build.
+compile-flags:
+	$(info CC $(CC))
+	$(info CFLAGS $(CFLAGS))
+	$(info TEST_CFLAGS $(TEST_CFLAGS))
+	$(info TEST_DIR $(TEST_DIR))
+	@:
 
 clean:
 	rm -rf build download $(PROGRAMS)
