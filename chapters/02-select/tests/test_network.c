@@ -176,6 +176,10 @@ Test(network, a_full_send_buffer_means_wait_not_failure)
 	struct outcome o;
 	download_with_faults(url, dir, &plan, &o);
 	const struct syscall_faults_record *seen = syscall_faults_record();
+	cr_assert_eq(seen->waits[FAULT_SEND], 0,
+	             "send() ran on a blocking socket, which waits when its buffer is full "
+	             "instead of answering EAGAIN, and stops the whole loop meanwhile: "
+	             "net_connect_start must make the socket non-blocking (O_NONBLOCK)");
 	cr_assert_gt(seen->injected, 0, "the plan made some send() answer EAGAIN");
 	cr_assert_eq(o.rc, 0,
 	             "send() answered EAGAIN every other call (the socket's send buffer was "
