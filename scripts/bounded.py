@@ -20,7 +20,8 @@ from it before it returns.
 Interface:
   Stopped              raised by SIGTERM or SIGHUP while a command runs (a
                        KeyboardInterrupt, as Ctrl-C is)
-  run(argv, limit_s, log_path, stop_when=None) -> Outcome
+  run(argv, limit_s, log_path, stop_when=None) -> Outcome (the output is
+                       also appended to LOG_PATH as it comes)
   Outcome              rc (None if killed), output, reason ("", "limit", "stop")
 """
 import ctypes
@@ -125,7 +126,7 @@ def _raise_stopped(signum, frame):
 
 
 def run(argv, limit_s, log_path, stop_when=None, cwd=None):
-    """Run ARGV, its output going to LOG_PATH as it comes, for at most
+    """Run ARGV, its output appended to LOG_PATH as it comes, for at most
     LIMIT_S seconds; stop early when STOP_WHEN(line) is true for a line."""
     become_subreaper()
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGHUP)}
@@ -134,7 +135,7 @@ def run(argv, limit_s, log_path, stop_when=None, cwd=None):
     deadline = time.monotonic() + limit_s
     chunks, reason, pending = [], "", b""
     try:
-        with open(log_path, "wb") as log:
+        with open(log_path, "ab") as log:
             while not reason:
                 left = deadline - time.monotonic()
                 if left <= 0:

@@ -323,6 +323,7 @@ def run_chapter(slug, quiet_build=True):
     os.makedirs(hang_dir)
     run = Run(slug, os.path.relpath(log, TOP))
     run.test_seconds, run.run_seconds = chapter_limits(folder)
+    open(log, "w").close()   # the build and the tests append to it
 
     build = bounded.run(["make", "-s", "-C", folder, "check-build"], BUILD_SECONDS, log, cwd=TOP)
     if build.rc != 0:
