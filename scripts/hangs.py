@@ -148,6 +148,18 @@ def stacks(proc):
     return result
 
 
+def dedupe(path):
+    """One frame per function where a function follows itself (a static
+    helper of the same name inlined into it): the inner one, with its line."""
+    result = []
+    for frame in path:
+        if result and result[-1].function == frame.function:
+            result[-1] = frame
+        else:
+            result.append(frame)
+    return result
+
+
 def explain(test, procs, chapter_dir, holes):
     """The Stuck of TEST from its worker's samples and its programs'."""
     worker = next((p for p in procs if p.role == "worker" and p.test == test), None)
@@ -175,7 +187,7 @@ def explain(test, procs, chapter_dir, holes):
     samples = stacks(chosen)
     stuck.samples = len(samples)
     stuck.spinning = len(samples) > 1
-    paths = [[f for f in reversed(frames) if own(f)] for frames, _ in samples]
+    paths = [dedupe([f for f in reversed(frames) if own(f)]) for frames, _ in samples]
     if not paths:
         return stuck
     stuck.path = paths[-1]
