@@ -3,18 +3,18 @@
 A learner's code may spin or wait forever, and `make check` must still end
 within about a minute, leaving nothing behind. So the command runs:
 
-  - in a session (process group) of its own, so that the whole group can
-    be killed at once;
+  - in a process group of its own, so that the whole group can be killed
+    at once;
   - with a wall-clock limit, after which the group is killed;
   - with an optional stop rule, tried on every line it prints (the check
     stops at the first test that times out);
   - and when we are told to stop (Ctrl-C, SIGTERM, SIGHUP), the group is
     killed before we go.
 
-Killing the group is not enough: Criterion runs each test in a worker of a
-session of its own, which a killed runner would leave spinning. So this
-process becomes a "child subreaper" (prctl), which makes every orphan of
-the command its child, and it kills and reaps every process descended
+Killing the group is not enough: Criterion runs each test in a worker with
+a process group of its own, which a killed runner would leave spinning. So
+this process becomes a "child subreaper" (prctl), which makes every orphan
+of the command its child, and it kills and reaps every process descended
 from it before it returns.
 
 Interface:
@@ -131,7 +131,7 @@ def run(argv, limit_s, log_path, stop_when=None, cwd=None):
     become_subreaper()
     previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGHUP)}
     proc = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+                            stderr=subprocess.STDOUT, preexec_fn=os.setpgrp)
     deadline = time.monotonic() + limit_s
     chunks, reason, pending = [], "", b""
     try:

@@ -150,7 +150,7 @@ def stacks(proc):
 
 def dedupe(path):
     """One frame per function where a function follows itself (a static
-    helper of the same name inlined into it): the inner one, with its line."""
+    function of the same name inlined into it): the inner one, with its line."""
     result = []
     for frame in path:
         if result and result[-1].function == frame.function:
@@ -173,7 +173,7 @@ def explain(test, procs, chapter_dir, holes):
 
     def in_a_test(frame):
         """The chapter's tests, or the tests every chapter shares
-        (fixtures/contract_tests.c), but not the helpers they call."""
+        (fixtures/contract_tests.c), but not the functions they call."""
         return frame.path.startswith(tests_dir) or (
             frame.path.startswith(shared) and frame.path.endswith("_tests.c"))
 
