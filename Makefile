@@ -14,7 +14,7 @@ CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test mutants preview sanitize valgrind check progress hint watch python-check \
 	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance \
-	visualize replays
+	visualize replays editor
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -27,6 +27,7 @@ help:
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
 	@echo "make visualize CH=05 [PROGRAM=worker] [ARGS=...]"
 	@echo "                   record YOUR loop running the program; replay it in a browser"
+	@echo "make editor        compile_commands.json, for VS Code (clangd) and other editors"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make mutants       every catalogued mistake against its chapter's tests (CH=02)"
 	@echo "make conformance   asyncio's behaviours, case by case, under each CPython 3.11+ and in C"
@@ -87,6 +88,7 @@ CH_USAGE = if [ -z "$(CH)" ] || [ ! -d "$(CH_DIR)" ]; then \
 
 check: deps
 	@$(CH_USAGE)
+	@scripts/compile-commands --if-stale
 	@scripts/check $(CH)
 
 progress: deps
@@ -127,6 +129,11 @@ conformance: deps
 	@python3 -B -m unittest discover -s conformance/python
 	@$(MAKE) -s -C conformance/c
 	@scripts/conformance --require-c
+
+# For editors that use clangd: the flags of every file, from the build
+# itself (scripts/compile-commands). `make check` refreshes it too.
+editor:
+	@scripts/compile-commands
 
 starters:
 	@scripts/make-starter $(CHAPTERS)

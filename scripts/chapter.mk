@@ -15,6 +15,8 @@
 TOP := $(abspath $(or $(TOP),$(dir $(lastword $(MAKEFILE_LIST)))..))
 VARIANT ?= plain
 BUILD := build/$(VARIANT)
+# The programs as `make check` runs them (see check-build below).
+CHECKED := $(BUILD)/checked
 
 CC ?= cc
 CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Werror -O2 -g
@@ -37,6 +39,13 @@ TEST_SOURCES := $(wildcard $(TEST_DIR)/*.c) $(wildcard $(TOP)/fixtures/*.c)
 TEST_CFLAGS := $(CFLAGS) -I. -I$(TEST_DIR) -I$(TOP)/fixtures \
 	-DFIXTURE_SERVER_PY='"$(TOP)/fixtures/server.py"'
 
+# The test runner reaches the network calls through fixtures/syscall_faults.c,
+# so that a test can make them misbehave as a real network does (short
+# sends, EAGAIN, EINTR, a connect() that fails late). The chapter's own
+# objects are the same ones ./download is linked from.
+WRAPPED_CALLS := send recv connect getsockopt
+TEST_LDFLAGS := $(foreach fn,$(WRAPPED_CALLS),-Wl,--wrap=$(fn))
+
 OBJECTS := $(SOURCES:%.c=$(BUILD)/%.o)
 LIB_OBJECTS := $(LIB_SOURCES:%.c=$(BUILD)/%.o)
 TEST_OBJECTS := $(patsubst %.c,$(BUILD)/tests/%.o,$(notdir $(TEST_SOURCES)))
@@ -49,7 +58,7 @@ CRITERION_FLAGS ?= --jobs=2
 TEST_ENV = DOWNLOAD=$(CURDIR)/$(BUILD)/download \
 	$(foreach p,$(PROGRAMS),PROGRAM_$(shell echo $(p) | tr a-z A-Z)=$(CURDIR)/$(BUILD)/$(p))
 
-.PHONY: all test test-valgrind clean
+.PHONY: all test test-valgrind check-build check-test check-limits compile-flags clean
 all: download $(PROGRAMS)
 
 # The learner's program sits in the chapter's folder; the build tree keeps
@@ -76,9 +85,9 @@ $(BUILD)/tests/%.o: $(TOP)/fixtures/%.c $(wildcard $(TOP)/fixtures/*.h) | $(BUIL
 	$(CC) $(TEST_CFLAGS) -c -o $@ $<
 
 $(BUILD)/run-tests: $(LIB_OBJECTS) $(TEST_OBJECTS)
-	$(CC) $(LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
+	$(CC) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ -lcriterion $(LDLIBS)
 
-$(BUILD) $(BUILD)/tests:
+$(BUILD) $(BUILD)/tests $(CHECKED):
 	mkdir -p $@
 
 test: $(BUILD)/download $(addprefix $(BUILD)/,$(PROGRAMS)) $(BUILD)/run-tests
@@ -94,6 +103,43 @@ VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indire
 test-valgrind: $(BUILD)/download $(addprefix $(BUILD)/,$(PROGRAMS)) $(BUILD)/run-tests
 	rm -rf $(BUILD)/valgrind && mkdir -p $(BUILD)/valgrind
 	$(TEST_ENV) DOWNLOAD_WRAPPER="$(VALGRIND)" $(VALGRIND) $(BUILD)/run-tests $(CRITERION_FLAGS) --jobs=1
+
+# `make check` (scripts/check) builds with check-build, then runs
+# check-test: the same tests, but none may run longer than
+# CHECK_TEST_SECONDS, and the programs they start are linked with
+# fixtures/hang_probe.c, which samples where a test was when its time ran
+# out (only when scripts/check sets CHECK_HANG_DIR; otherwise it does
+# nothing). The check stops the whole run after CHECK_RUN_SECONDS. A
+# chapter whose tests are slow raises both in its Makefile; scripts/check
+# reads them with check-limits.
+CHECK_TEST_SECONDS ?= 10
+CHECK_RUN_SECONDS ?= 60
+PROBE := $(BUILD)/tests/hang_probe.o
+CHECK_ENV = DOWNLOAD=$(CURDIR)/$(CHECKED)/download CHECK_TEST_SECONDS=$(CHECK_TEST_SECONDS) \
+	$(foreach p,$(PROGRAMS),PROGRAM_$(shell echo $(p) | tr a-z A-Z)=$(CURDIR)/$(CHECKED)/$(p))
+
+$(CHECKED)/download: $(BUILD)/main.o $(LIB_OBJECTS) $(PROBE) | $(CHECKED)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(addprefix $(CHECKED)/,$(PROGRAMS)): $(CHECKED)/%: $(BUILD)/%.o $(LIB_OBJECTS) $(PROBE) | $(CHECKED)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+check-build: $(addprefix $(CHECKED)/,download $(PROGRAMS)) $(BUILD)/run-tests
+
+check-test: check-build
+	$(CHECK_ENV) $(BUILD)/run-tests $(CRITERION_FLAGS) --timeout=$(CHECK_TEST_SECONDS)
+
+check-limits:
+	@echo $(CHECK_TEST_SECONDS) $(CHECK_RUN_SECONDS)
+
+# For scripts/compile-commands (make editor): how each kind of file here is
+# compiled, so that an editor sees the same flags as the build.
+compile-flags:
+	$(info CC $(CC))
+	$(info CFLAGS $(CFLAGS))
+	$(info TEST_CFLAGS $(TEST_CFLAGS))
+	$(info TEST_DIR $(TEST_DIR))
+	@:
 
 clean:
 	rm -rf build download $(PROGRAMS)

@@ -17,12 +17,26 @@ gone but whose tests fail is "filled" here: the failing tests say the rest.
 Test results come from Criterion's TAP report (--tap=FILE), not from its
 human log: Criterion 2.4's --json does not escape quotes inside messages,
 so it is not valid JSON once a message quotes JSON, as the trace tests do.
+A run cut short has no TAP report; then the results come from the log,
+which --verbose makes list every test as it starts and ends.
+
+A run always ends (scripts/bounded.py): no test may run longer than the
+chapter's CHECK_TEST_SECONDS (10 s unless its Makefile says otherwise), the
+first test that times out stops the run, since a hole that never returns
+hangs every test that goes through it, and the whole run stops after
+CHECK_RUN_SECONDS. Where a timed-out test was stuck comes from
+scripts/hangs.py.
 """
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+
+sys.dont_write_bytecode = True      # no __pycache__ inside scripts/
+import bounded  # noqa: E402
+import hangs  # noqa: E402
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHAPTERS = os.path.join(TOP, "chapters")
@@ -165,6 +179,7 @@ class TestResult:
     ok: bool
     note: str = ""                                   # "timed out", "unexpected signal..."
     failures: list = field(default_factory=list)     # [(file, line, message)]
+    seconds: float = 0                               # how long it ran, as Criterion says
 
 
 @dataclass
@@ -175,6 +190,11 @@ class Run:
     tests: list = field(default_factory=list)
     output: str = ""         # everything make and Criterion printed
     build_errors: list = field(default_factory=list)
+    test_seconds: float = 10     # the longest one test may run
+    run_seconds: float = 60      # the longest the whole run may take
+    stopped: str = ""        # why the run was cut short: "hang", "limit", or ""
+    not_run: list = field(default_factory=list)      # tests a cut-short run never ran
+    stuck: dict = field(default_factory=dict)        # {"suite::test": hangs.Stuck}
 
     @property
     def passed(self):
@@ -187,8 +207,10 @@ def parse_tap(text):
     for raw in text.splitlines():
         m = re.match(r"(ok|not ok) - ([^:\s]+)::(\S+)\s*(.*)$", raw)
         if m:
-            note = re.sub(r"^\(\d+\.\d+s\)$", "", m.group(4).strip())
-            current = TestResult(m.group(2), m.group(3), m.group(1) == "ok", note)
+            # "timed out (10.01s)" -> note "timed out", 10.01 seconds.
+            tm = re.match(r"(.*?)\s*(?:\((\d+\.\d+)s\))?$", m.group(4).strip())
+            current = TestResult(m.group(2), m.group(3), m.group(1) == "ok", tm.group(1),
+                                 seconds=float(tm.group(2) or 0))
             tests.append(current)
             failure = None
             continue
@@ -219,32 +241,116 @@ def compiler_errors(output, limit=12):
     return [l for l in lines if not l.startswith("make")][-limit:]
 
 
-def run_chapter(slug, quiet_build=True):
-    """Build the learner's chapter and run its tests, as `make -C ... test` does.
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+TIMED_OUT = re.compile(r"^\[FAIL\] (\S+)::(\S+): Timed out")
+# A chapter builds in seconds; this bounds a compiler that never ends.
+BUILD_SECONDS = 600
 
-    Writes the full log to build/check/NN.log and the TAP report beside it.
+
+def parse_log(text):
+    """Criterion's --verbose log -> [TestResult], for a run cut short.
+
+    "[RUN ] s::t" starts a test; "[PASS] s::t: ...", "[FAIL] s::t: ..." end
+    it ("[SKIP]" counts as passed, as in the TAP report); the "[----]
+    file:line: Assertion Failed" block before a FAIL is its message. A test
+    that started and never ended is left out."""
+    tests, block = [], []
+    for raw in text.splitlines():
+        line = ANSI.sub("", raw)
+        m = re.match(r"\[(PASS|FAIL|SKIP)\] ([^:\s]+)::(\S+?):\s*(.*)$", line)
+        if m:
+            note = m.group(4)
+            took = re.search(r"\((\d+\.\d+)s\)", note)
+            note = "timed out" if note.startswith("Timed out") else \
+                "crashed" if note.startswith("CRASH") else ""
+            result = TestResult(m.group(2), m.group(3), m.group(1) != "FAIL", note,
+                                seconds=float(took.group(1)) if took else 0)
+            result.failures = [(f, n, "\n".join(msg).strip()) for f, n, msg in block]
+            tests.append(result)
+            block = []
+            continue
+        fm = re.match(r"\[----\] (.+?):(\d+): (?:Assertion Failed|Unexpected signal)", line)
+        if fm:
+            block.append((fm.group(1), int(fm.group(2)), []))
+        elif line.startswith("[----]   ") and block:
+            block[-1][2].append(line[9:])
+    return tests
+
+
+def list_tests(runner):
+    """Every test of a chapter's test program, as "suite::name"."""
+    try:
+        out = subprocess.run([runner, "--list"], capture_output=True, text=True,
+                             timeout=30, stdin=subprocess.DEVNULL).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    names, suite = [], None
+    for line in out.splitlines():
+        m = re.match(r"(\S+): \d+ tests?$", line)
+        if m:
+            suite = m.group(1)
+        elif suite and re.match(r"[├└]── ", line):
+            names.append(f"{suite}::{line[4:].strip()}")
+    return names
+
+
+def chapter_limits(folder):
+    """(seconds per test, seconds for the whole run) from the chapter's Makefile."""
+    try:
+        out = subprocess.run(["make", "-s", "-C", folder, "check-limits"], capture_output=True,
+                             text=True, timeout=60, stdin=subprocess.DEVNULL).stdout.split()
+        return float(out[0]), float(out[1])
+    except (OSError, subprocess.TimeoutExpired, IndexError, ValueError):
+        return 10.0, 60.0
+
+
+def run_chapter(slug, quiet_build=True):
+    """Build the learner's chapter and run its tests, as `make -C ... test` does,
+    within the chapter's time limits (see the docstring at the top).
+
+    Writes the full log to build/check/NN.log, the TAP report beside it, and
+    the hang probe's samples to build/check/NN-hangs/.
     """
     out_dir = os.path.join(STATE, "check")
     os.makedirs(out_dir, exist_ok=True)
     nn = slug[:2]
+    folder = os.path.join(CHAPTERS, slug)
     log, tap = os.path.join(out_dir, f"{nn}.log"), os.path.join(out_dir, f"{nn}.tap")
+    hang_dir = os.path.join(out_dir, f"{nn}-hangs")
     if os.path.exists(tap):
         os.remove(tap)       # a stale report must never pass for this run's
-    flags = f"--jobs=2 --tap={tap}"
-    proc = subprocess.run(
-        ["make", "-s", "-C", os.path.join(CHAPTERS, slug), "test", f"CRITERION_FLAGS={flags}"],
-        cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    output = proc.stdout.decode("utf-8", "replace")
-    with open(log, "w", encoding="utf-8") as f:
-        f.write(output)
-    run = Run(slug, os.path.relpath(log, TOP), output=output)
-    if os.path.exists(tap):
+    shutil.rmtree(hang_dir, ignore_errors=True)
+    os.makedirs(hang_dir)
+    run = Run(slug, os.path.relpath(log, TOP))
+    run.test_seconds, run.run_seconds = chapter_limits(folder)
+    open(log, "w").close()   # the build and the tests append to it
+
+    build = bounded.run(["make", "-s", "-C", folder, "check-build"], BUILD_SECONDS, log, cwd=TOP)
+    if build.rc != 0:
+        run.built = False
+        run.output = build.output
+        run.build_errors = compiler_errors(build.output) if build.output.strip() else \
+            [f"the build did not finish within {BUILD_SECONDS} s"]
+        return run
+
+    os.environ["CHECK_HANG_DIR"] = os.path.abspath(hang_dir)
+    flags = f"--jobs=2 --verbose --tap={tap}"
+    outcome = bounded.run(["make", "-s", "-C", folder, "check-test", f"CRITERION_FLAGS={flags}"],
+                          run.run_seconds, log, cwd=TOP,
+                          stop_when=lambda line: bool(TIMED_OUT.match(ANSI.sub("", line))))
+    del os.environ["CHECK_HANG_DIR"]
+    run.output = build.output + outcome.output
+    if outcome.reason == "" and os.path.exists(tap):
         with open(tap, encoding="utf-8", errors="replace") as f:
             run.tests = parse_tap(f.read())
-    if not run.tests and proc.returncode != 0 and "Synthesis" not in output:
-        # No report and no summary: the build failed before any test ran.
-        run.built = False
-        run.build_errors = compiler_errors(output)
+    else:
+        run.stopped = "hang" if outcome.reason == "stop" else "limit"
+        run.tests = parse_log(outcome.output)
+        seen = {f"{t.suite}::{t.name}" for t in run.tests}
+        runner = os.path.join(folder, "build", "plain", "run-tests")
+        run.not_run = [name for name in list_tests(runner) if name not in seen]
+    if any(t.note == "timed out" for t in run.tests):
+        run.stuck = hangs.read(hang_dir, folder, read_holes(slug))
     return run
 
 
