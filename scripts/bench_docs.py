@@ -201,12 +201,19 @@ the network and the waiting, not the disk (below).
   now skips the call when no descriptor is registered and the timeout is
   zero. call_soon went from about 840 ns to under 200 ns.
 - **sleep(0) in one trip.** `task_yield` returned a future that a call_soon
-  completed, so a task switch cost two iterations; it now returns a future
-  that is done already, and awaiting it schedules the wakeup at once.
+  completed, so a task switch cost two iterations; it is now a bare yield,
+  as `asyncio.sleep(0)` is: the task reschedules its own step with one
+  call_soon, with no done-callback in between.
 - **Small futures and tasks.** Error and cancellation messages used to be
   160-byte buffers inside every future and task; they are now allocated
   only when a future fails or a task is cancelled, and a future's callback
   array starts with room for one. 688 B per suspended task became 256 B.
+  Then fidelity to asyncio cost 32 of them back: a task is now a member of
+  its loop (two pointers, a callback and its argument), so that `loop_free`
+  can report a task destroyed while pending, as asyncio does; measured with
+  `loop_bench task_bytes 10000` against chapter 6, a suspended task is
+  288 B (still under a quarter of asyncio's 1,125 B). A table above that
+  says 256 B predates that change.
 - **A heap that stays in the cache.** Each slot of the timer heap keeps the
   deadline and sequence number beside the handle pointer, so comparisons
   never follow a pointer, and sift-up and sift-down move a gap instead of
