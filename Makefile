@@ -13,7 +13,8 @@ CHAPTERS := $(sort $(notdir $(wildcard solutions/[0-9][0-9]-*)))
 CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
-	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs
+	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs \
+	grade
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -23,6 +24,7 @@ help:
 	@echo "make progress      every chapter at a glance: tests passing, holes filled"
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
+	@echo "make grade CH=01 STEP=1   one graded step, as the Classroom autograding runs it"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
@@ -90,6 +92,13 @@ hint:
 watch: deps
 	@$(CH_USAGE)
 	@scripts/watch $(CH)
+
+# One graded step of chapters/NN-slug/grading.md: exit 0 when it earns its
+# points. The Classroom workflow runs one per step; STEP=list lists them.
+grade: deps
+	@$(CH_USAGE)
+	@if [ -z "$(STEP)" ]; then echo "usage: make grade CH=NN STEP=K (or STEP=list)"; exit 2; fi
+	@scripts/grade $(CH) $(if $(filter list,$(STEP)),--list,$(STEP))
 
 python-check: deps
 	@scripts/python-check

@@ -17,9 +17,16 @@ gone but whose tests fail is "filled" here: the failing tests say the rest.
 Test results come from Criterion's TAP report (--tap=FILE), not from its
 human log: Criterion 2.4's --json does not escape quotes inside messages,
 so it is not valid JSON once a message quotes JSON, as the trace tests do.
+
+Graded steps: a chapter's points are split into steps, one per lesson, in
+chapters/NN-slug/grading.md (read_steps is its one reader). scripts/grade
+runs one step, check and progress add the steps up, and make-classroom
+writes the Classroom workflow and autograding.json from the same steps.
 """
+import fnmatch
 import os
 import re
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -175,6 +182,7 @@ class Run:
     tests: list = field(default_factory=list)
     output: str = ""         # everything make and Criterion printed
     build_errors: list = field(default_factory=list)
+    timed_out: bool = False  # stopped by RUN_TIMEOUT: a test hung
 
     @property
     def passed(self):
@@ -219,33 +227,80 @@ def compiler_errors(output, limit=12):
     return [l for l in lines if not l.startswith("make")][-limit:]
 
 
-def run_chapter(slug, quiet_build=True):
+# A whole chapter's tests take under a minute. Criterion 2.4 does not always
+# enforce a suite's .timeout when tests run in parallel (here a test waiting
+# for its program ran for 250 s under a 60 s .timeout with --jobs=2), so
+# every run has a limit of its own as well.
+RUN_TIMEOUT = 300
+
+
+def make_test(slug, flags, timeout=RUN_TIMEOUT):
+    """`make -s -C chapters/SLUG test CRITERION_FLAGS=FLAGS`: (status, output, timed out).
+
+    The run gets a session of its own, so that on timeout the whole tree
+    goes: make, the test runner, its workers and the programs they started."""
+    proc = subprocess.Popen(
+        ["make", "-s", "-C", os.path.join(CHAPTERS, slug), "test", f"CRITERION_FLAGS={flags}"],
+        cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out.decode("utf-8", "replace"), False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        note = f"\n[stopped after {timeout} s: a test hung]\n"
+        return -signal.SIGKILL, out.decode("utf-8", "replace") + note, True
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)     # Ctrl-C: take the tests down too
+        raise
+
+
+def run_chapter(slug, criterion_flags="", log_name=None):
     """Build the learner's chapter and run its tests, as `make -C ... test` does.
 
-    Writes the full log to build/check/NN.log and the TAP report beside it.
+    Writes the full log to build/check/NN.log and the TAP report beside it
+    (LOG_NAME replaces "NN", for a run of some tests only: scripts/grade).
+    CRITERION_FLAGS are added to Criterion's, for instance a --filter.
     """
     out_dir = os.path.join(STATE, "check")
     os.makedirs(out_dir, exist_ok=True)
-    nn = slug[:2]
-    log, tap = os.path.join(out_dir, f"{nn}.log"), os.path.join(out_dir, f"{nn}.tap")
+    name = log_name or slug[:2]
+    log, tap = os.path.join(out_dir, f"{name}.log"), os.path.join(out_dir, f"{name}.tap")
     if os.path.exists(tap):
         os.remove(tap)       # a stale report must never pass for this run's
-    flags = f"--jobs=2 --tap={tap}"
-    proc = subprocess.run(
-        ["make", "-s", "-C", os.path.join(CHAPTERS, slug), "test", f"CRITERION_FLAGS={flags}"],
-        cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    output = proc.stdout.decode("utf-8", "replace")
+    status, output, timed_out = make_test(slug, f"--jobs=2 --tap={tap} {criterion_flags}".strip())
     with open(log, "w", encoding="utf-8") as f:
         f.write(output)
-    run = Run(slug, os.path.relpath(log, TOP), output=output)
+    run = Run(slug, os.path.relpath(log, TOP), output=output, timed_out=timed_out)
     if os.path.exists(tap):
         with open(tap, encoding="utf-8", errors="replace") as f:
             run.tests = parse_tap(f.read())
-    if not run.tests and proc.returncode != 0 and "Synthesis" not in output:
+    if not run.tests and status != 0 and "Synthesis" not in output and not timed_out:
         # No report and no summary: the build failed before any test ran.
         run.built = False
         run.build_errors = compiler_errors(output)
     return run
+
+
+def list_tests(slug):
+    """(every test of the chapter as "suite::name", the build's output).
+
+    Builds the chapter and asks its test binary for the list (Criterion's
+    --list runs nothing). The list is None when the build fails."""
+    status, output, _ = make_test(slug, "--list", timeout=RUN_TIMEOUT)
+    if status != 0:
+        return None, output
+    names, suite = [], None
+    for line in output.splitlines():
+        m = re.match(r"(\S+): \d+ tests?$", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = re.match(r"[├└]── (\S+)$", line)
+        if m and suite:
+            names.append(f"{suite}::{m.group(1)}")
+    return names, output
 
 
 def open_holes(slug, holes, run=None):
@@ -268,3 +323,167 @@ def bar(done, total, width=20):
         return "-" * width
     filled = round(width * done / total)
     return "#" * filled + "." * (width - filled)
+
+
+# ---------------------------------------------------------------- graded steps
+
+DEFAULT_POINTS = 25     # a chapter without grading.md: one step, all or nothing
+PATTERN = re.compile(r"\*|[\w*?\[\]-]+::[\w*?\[\]-]+")
+
+
+@dataclass
+class Step:
+    number: int                                 # 1, 2, ... in grading.md order
+    title: str
+    points: int
+    holes: list = field(default_factory=list)   # the hole functions it grades
+    tests: list = field(default_factory=list)   # "suite::name" globs; "*" = the rest
+    whole_chapter: bool = False                 # the chapter has no grading.md
+
+    def runner_id(self, slug):
+        """The workflow's id for this step: "chapter-01-step-2"."""
+        return f"chapter-{slug[:2]}-step-{self.number}"
+
+
+def grading_path(slug):
+    return os.path.join(CHAPTERS, slug, "grading.md")
+
+
+def read_steps(slug):
+    """The graded steps of a chapter, in order, from chapters/NN-slug/grading.md.
+
+    Each "## Title (N points)" section names its holes and its tests:
+
+        Holes: build_fd_sets, dispatch
+        Tests: loop::*
+
+    A test counts for the first step whose pattern matches it, and "*", in
+    the last step only, takes every test left. Every hole of hints.md is in
+    exactly one step. A chapter without grading.md is graded as one step
+    worth DEFAULT_POINTS: every test, all or nothing (whole_chapter is set,
+    so that the tools can say so). Raises ValueError, naming the file, when
+    the file breaks a rule."""
+    holes = [h.function for h in read_holes(slug)]
+    path = grading_path(slug)
+    if not os.path.exists(path):
+        return [Step(1, "every test of the chapter", DEFAULT_POINTS, holes, ["*"], True)]
+    where = os.path.relpath(path, TOP)
+    with open(path, encoding="utf-8") as f:
+        sections = re.split(r"^## ", f.read(), flags=re.M)[1:]
+    steps = [parse_step(i, section, where) for i, section in enumerate(sections, 1)]
+    check_steps(steps, holes, where)
+    return steps
+
+
+def parse_step(number, section, where):
+    heading, _, body = section.partition("\n")
+    m = re.fullmatch(r"(.+?) \((\d+) points?\)\s*", heading)
+    if not m or int(m.group(2)) < 1:
+        raise ValueError(f"{where}: bad step heading '## {heading}' "
+                         "(want '## Title (N points)', N at least 1)")
+    fields = {}
+    for key, value in re.findall(r"^(Holes|Tests):(.*(?:\n(?![A-Z]\w*:)(?!\s*$).*)*)",
+                                 body, re.M):
+        fields[key] = [v for v in re.split(r"[,\s]+", value) if v]
+    step = Step(number, m.group(1), int(m.group(2)), fields.get("Holes", []),
+                fields.get("Tests", []))
+    if not step.tests:
+        raise ValueError(f"{where}: step {number} ({step.title}) has no 'Tests:' line")
+    for pattern in step.tests:
+        if not PATTERN.fullmatch(pattern):
+            raise ValueError(f"{where}: step {number}: '{pattern}' is not a test pattern "
+                             "(suite::name, globs allowed, or *)")
+    return step
+
+
+def check_steps(steps, holes, where):
+    if not steps:
+        raise ValueError(f"{where}: no '## Title (N points)' step")
+    graded = [h for step in steps for h in step.holes]
+    for hole in graded:
+        if hole not in holes:
+            raise ValueError(f"{where}: hole {hole} is not in hints.md")
+        if graded.count(hole) > 1:
+            raise ValueError(f"{where}: hole {hole} is in two steps")
+    for hole in holes:
+        if hole not in graded:
+            raise ValueError(f"{where}: hole {hole} of hints.md is in no step")
+    for step in steps[:-1]:
+        if "*" in step.tests:
+            raise ValueError(f"{where}: step {step.number}: '*' belongs in the last step "
+                             "only (a test counts for the first step that matches it)")
+
+
+def assign_tests(names, steps):
+    """{step number: [test names]}: each "suite::name" to the first step matching it."""
+    assigned = {step.number: [] for step in steps}
+    for name in names:
+        for step in steps:
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in step.tests):
+                assigned[step.number].append(name)
+                break
+    return assigned
+
+
+@dataclass
+class StepResult:
+    step: Step
+    tests: list          # [TestResult] of the step's tests that ran
+    missing: list        # names of its tests with no result (a crash, a hang)
+
+    @property
+    def passed(self):
+        return sum(t.ok for t in self.tests)
+
+    @property
+    def total(self):
+        return len(self.tests) + len(self.missing)
+
+    @property
+    def ok(self):
+        """Points are earned when every test of the step ran and passed."""
+        return self.total > 0 and not self.missing and self.passed == self.total
+
+    @property
+    def score(self):
+        return self.step.points if self.ok else 0
+
+
+def score_steps(steps, names, tests):
+    """[StepResult] for STEPS, given every test NAME of the chapter and the
+    TestResults of a run (a full run, or a filtered one that ran the step)."""
+    by_name = {}
+    for t in tests:
+        # A parameterized test reports once per parameter, under one name:
+        # it passes when every one of them passes.
+        name = f"{t.suite}::{t.name}"
+        if name in by_name:
+            first = by_name[name]
+            by_name[name] = TestResult(t.suite, t.name, first.ok and t.ok, first.note or t.note,
+                                       first.failures + t.failures)
+        else:
+            by_name[name] = t
+    assigned = assign_tests(names, steps)
+    results = []
+    for step in steps:
+        mine = assigned[step.number]
+        ran = [by_name[n] for n in mine if n in by_name]
+        results.append(StepResult(step, ran, [n for n in mine if n not in by_name]))
+    return results
+
+
+def run_scores(slug, run):
+    """[StepResult] of a full run of the chapter (make check, make progress):
+    every test it reported is one of the chapter's. Raises ValueError when
+    grading.md breaks a rule, as read_steps does."""
+    steps = read_steps(slug)
+    names = [f"{t.suite}::{t.name}" for t in run.tests]
+    return score_steps(steps, names, run.tests)
+
+
+def dead_patterns(names, steps):
+    """[(step, pattern)] of the patterns that give their step no test: they
+    match none of NAMES, or only tests an earlier step already took."""
+    assigned = assign_tests(names, steps)
+    return [(step, pattern) for step in steps for pattern in step.tests
+            if not any(fnmatch.fnmatchcase(n, pattern) for n in assigned[step.number])]
