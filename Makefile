@@ -14,7 +14,7 @@ CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
 	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs \
-	grade
+	grade classroom
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -25,6 +25,7 @@ help:
 	@echo "make hint CH=01    the next hint for the first open hole (HOLE=function, RESET=1)"
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
 	@echo "make grade CH=01 STEP=1   one graded step, as the Classroom autograding runs it"
+	@echo "make classroom CH=01-05   a student template per chapter, an answer key (OUT=, HINTS=)"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
@@ -99,6 +100,14 @@ grade: deps
 	@$(CH_USAGE)
 	@if [ -z "$(STEP)" ]; then echo "usage: make grade CH=NN STEP=K (or STEP=list)"; exit 2; fi
 	@scripts/grade $(CH) $(if $(filter list,$(STEP)),--list,$(STEP))
+
+# GitHub Classroom (docs/instructors.md): one student template per chapter
+# of CH (01-05, 01,03, or all) and one answer key, in OUT; HINTS=all keeps
+# the near-answers of hints.md, left out by default (HINTS=2).
+OUT ?= build/classroom
+HINTS ?= 2
+classroom:
+	@scripts/make-classroom --out $(OUT) --hints $(HINTS) $(or $(CH),all)
 
 python-check: deps
 	@scripts/python-check

@@ -127,6 +127,24 @@ def read_holes(slug):
     return holes
 
 
+def trim_hints(text, keep):
+    """hints.md TEXT with only the first KEEP hints of each hole (from the
+    nudge on), the rest of the file as it is: make-classroom leaves the
+    near-answers out of a graded assignment this way."""
+    kept, level = [], 0
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            level = 0
+            if kept and kept[-1].strip():
+                kept.append("\n")      # the blank line went with a dropped hint
+        else:
+            m = re.match(r"(\d+)\.\s", line)
+            level = int(m.group(1)) if m else level
+        if level <= keep:
+            kept.append(line)
+    return "".join(kept)
+
+
 def function_body(source, function):
     """(line number, body text) of FUNCTION's definition in SOURCE, or None.
 
