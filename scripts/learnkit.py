@@ -301,6 +301,30 @@ def run_chapter(slug, criterion_flags="", log_name=None):
     return run
 
 
+# Criterion 2.4 compiles a --filter glob into at most 100 fragments and
+# aborts beyond (an alternation of about a hundred names): a filter holds
+# no more than this many alternatives.
+FILTER_ALTERNATIVES = 40
+
+
+def criterion_filters(wanted, names):
+    """--filter globs that together select exactly the tests WANTED among
+    every test NAME of the chapter ("suite::name"): a whole suite as
+    "suite/*", the others by name, FILTER_ALTERNATIVES at most per glob."""
+    suites = {}
+    for name in names:
+        suites.setdefault(name.split("::")[0], []).append(name)
+    wanted, parts = set(wanted), []
+    for suite, tests in suites.items():
+        chosen = [t for t in tests if t in wanted]
+        if chosen and len(chosen) == len(tests):
+            parts.append(f"{suite}/*")
+        else:
+            parts += [t.replace("::", "/") for t in chosen]
+    return [f"@({'|'.join(parts[i:i + FILTER_ALTERNATIVES])})"
+            for i in range(0, len(parts), FILTER_ALTERNATIVES)]
+
+
 def list_tests(slug):
     """(every test of the chapter as "suite::name", the build's output).
 
