@@ -14,7 +14,7 @@ CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test sanitize valgrind check progress hint watch python-check \
 	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs \
-	grade classroom
+	grade classroom classroom-dry-run
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -26,6 +26,7 @@ help:
 	@echo "make watch CH=01   re-run the check each time you save a file of the chapter"
 	@echo "make grade CH=01 STEP=1   one graded step, as the Classroom autograding runs it"
 	@echo "make classroom CH=01-05   a student template per chapter, an answer key (OUT=, HINTS=)"
+	@echo "make classroom-dry-run    the autograding workflow, run here on fresh templates"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make sanitize      the solutions' tests under AddressSanitizer and UBSan"
 	@echo "make valgrind      the solutions' tests under valgrind"
@@ -108,6 +109,11 @@ OUT ?= build/classroom
 HINTS ?= 2
 classroom:
 	@scripts/make-classroom --out $(OUT) --hints $(HINTS) $(or $(CH),all)
+
+# The workflow of fresh templates, run here as its YAML says (CH=01-02 by
+# default; `make test` runs it too).
+classroom-dry-run: deps
+	@scripts/classroom-dry-run $(or $(CH),01-02)
 
 python-check: deps
 	@scripts/python-check
