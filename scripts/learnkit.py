@@ -255,7 +255,7 @@ RUN_TIMEOUT = 300
 def make_test(slug, flags, timeout=RUN_TIMEOUT):
     """`make -s -C chapters/SLUG test CRITERION_FLAGS=FLAGS`: (status, output, timed out).
 
-    The run gets a session of its own, so that on timeout the whole tree
+    The run gets a process group of its own, so that on timeout the whole tree
     goes: make, the test runner, its workers and the programs they started."""
     proc = subprocess.Popen(
         ["make", "-s", "-C", os.path.join(CHAPTERS, slug), "test", f"CRITERION_FLAGS={flags}"],
