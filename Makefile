@@ -14,7 +14,7 @@ CH_DIR = $(wildcard chapters/$(CH)-*)
 
 .PHONY: help deps demo compare test mutants preview sanitize valgrind check progress hint watch python-check \
 	starters diagrams quotes clean bench bench-quick lint fuzz fault-matrix bench-docs conformance \
-	visualize replays editor
+	visualize replays editor grade classroom classroom-dry-run
 
 help:
 	@echo "make demo          the headline demo: downloads against the local fixture server"
@@ -28,6 +28,9 @@ help:
 	@echo "make visualize CH=05 [PROGRAM=worker] [ARGS=...]"
 	@echo "                   record YOUR loop running the program; replay it in a browser"
 	@echo "make editor        compile_commands.json, for VS Code (clangd) and other editors"
+	@echo "make grade CH=01 STEP=1   one graded step, as the Classroom autograding runs it"
+	@echo "make classroom CH=01-05   a student template per chapter, an answer key (OUT=, HINTS=)"
+	@echo "make classroom-dry-run    the autograding workflow, run here on fresh templates"
 	@echo "make python-check  the chapters' Python asyncio equivalents against the fixture"
 	@echo "make mutants       every catalogued mistake against its chapter's tests (CH=02)"
 	@echo "make conformance   asyncio's behaviours, case by case, under each CPython 3.11+ and in C"
@@ -112,6 +115,26 @@ watch: deps
 visualize: deps
 	@$(CH_USAGE)
 	@scripts/visualize $(CH) $(PROGRAM) $(ARGS)
+
+# One graded step of chapters/NN-slug/grading.md: exit 0 when it earns its
+# points. The Classroom workflow runs one per step; STEP=list lists them.
+grade: deps
+	@$(CH_USAGE)
+	@if [ -z "$(STEP)" ]; then echo "usage: make grade CH=NN STEP=K (or STEP=list)"; exit 2; fi
+	@scripts/grade $(CH) $(if $(filter list,$(STEP)),--list,$(STEP))
+
+# GitHub Classroom (docs/instructors.md): one student template per chapter
+# of CH (01-05, 01,03, or all) and one answer key, in OUT; HINTS=all keeps
+# the near-answers of hints.md, left out by default (HINTS=2).
+OUT ?= build/classroom
+HINTS ?= 2
+classroom:
+	@scripts/make-classroom --out $(OUT) --hints $(HINTS) $(or $(CH),all)
+
+# The workflow of fresh templates, run here as its YAML says (CH=01-02 by
+# default; `make test` runs it too).
+classroom-dry-run: deps
+	@scripts/classroom-dry-run $(or $(CH),01-02)
 
 python-check: deps
 	@scripts/python-check

@@ -26,10 +26,17 @@ first test that times out stops the run, since a hole that never returns
 hangs every test that goes through it, and the whole run stops after
 CHECK_RUN_SECONDS. Where a timed-out test was stuck comes from
 scripts/hangs.py.
+
+Graded steps: a chapter's points are split into steps, one per lesson, in
+chapters/NN-slug/grading.md (read_steps is its one reader). scripts/grade
+runs one step, check and progress add the steps up, and make-classroom
+writes the Classroom workflow and autograding.json from the same steps.
 """
+import fnmatch
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -134,6 +141,24 @@ def read_holes(slug):
     return holes
 
 
+def trim_hints(text, keep):
+    """hints.md TEXT with only the first KEEP hints of each hole (from the
+    nudge on), the rest of the file as it is: make-classroom leaves the
+    near-answers out of a graded assignment this way."""
+    kept, level = [], 0
+    for line in text.splitlines(keepends=True):
+        if line.startswith("## "):
+            level = 0
+            if kept and kept[-1].strip():
+                kept.append("\n")      # the blank line went with a dropped hint
+        else:
+            m = re.match(r"(\d+)\.\s", line)
+            level = int(m.group(1)) if m else level
+        if level <= keep:
+            kept.append(line)
+    return "".join(kept)
+
+
 def function_body(source, function):
     """(line number, body text) of FUNCTION's definition in SOURCE, or None.
 
@@ -199,6 +224,11 @@ class Run:
     @property
     def passed(self):
         return sum(t.ok for t in self.tests)
+
+    @property
+    def timed_out(self):
+        """The run was cut short: a test hung, or the whole run was too long."""
+        return self.stopped != ""
 
 
 def parse_tap(text):
@@ -277,7 +307,7 @@ def parse_log(text):
     return tests
 
 
-def list_tests(runner):
+def list_runner_tests(runner):
     """Every test of a chapter's test program, as "suite::name"."""
     try:
         out = subprocess.run([runner, "--list"], capture_output=True, text=True,
@@ -304,16 +334,18 @@ def chapter_limits(folder):
         return 10.0, 60.0
 
 
-def run_chapter(slug, quiet_build=True):
+def run_chapter(slug, criterion_flags="", log_name=None):
     """Build the learner's chapter and run its tests, as `make -C ... test` does,
     within the chapter's time limits (see the docstring at the top).
 
     Writes the full log to build/check/NN.log, the TAP report beside it, and
-    the hang probe's samples to build/check/NN-hangs/.
+    the hang probe's samples to build/check/NN-hangs/ (LOG_NAME replaces
+    "NN", for a run of some tests only: scripts/grade). CRITERION_FLAGS are
+    added to Criterion's, for instance a --filter.
     """
     out_dir = os.path.join(STATE, "check")
     os.makedirs(out_dir, exist_ok=True)
-    nn = slug[:2]
+    nn = log_name or slug[:2]
     folder = os.path.join(CHAPTERS, slug)
     log, tap = os.path.join(out_dir, f"{nn}.log"), os.path.join(out_dir, f"{nn}.tap")
     hang_dir = os.path.join(out_dir, f"{nn}-hangs")
@@ -334,7 +366,7 @@ def run_chapter(slug, quiet_build=True):
         return run
 
     os.environ["CHECK_HANG_DIR"] = os.path.abspath(hang_dir)
-    flags = f"--jobs=2 --verbose --tap={tap}"
+    flags = f"--jobs=2 --verbose --tap={tap} {criterion_flags}".strip()
     outcome = bounded.run(["make", "-s", "-C", folder, "check-test", f"CRITERION_FLAGS={flags}"],
                           run.run_seconds, log, cwd=TOP,
                           stop_when=lambda line: bool(TIMED_OUT.match(ANSI.sub("", line))))
@@ -348,10 +380,83 @@ def run_chapter(slug, quiet_build=True):
         run.tests = parse_log(outcome.output)
         seen = {f"{t.suite}::{t.name}" for t in run.tests}
         runner = os.path.join(folder, "build", "plain", "run-tests")
-        run.not_run = [name for name in list_tests(runner) if name not in seen]
+        run.not_run = [name for name in list_runner_tests(runner) if name not in seen]
     if any(t.note == "timed out" for t in run.tests):
         run.stuck = hangs.read(hang_dir, folder, read_holes(slug))
+
+
+# A whole chapter's tests take under a minute. Criterion 2.4 does not always
+# enforce a suite's .timeout when tests run in parallel (here a test waiting
+# for its program ran for 250 s under a 60 s .timeout with --jobs=2), so
+# every run has a limit of its own as well.
+RUN_TIMEOUT = 300
+
+
+def make_test(slug, flags, timeout=RUN_TIMEOUT):
+    """`make -s -C chapters/SLUG test CRITERION_FLAGS=FLAGS`: (status, output, timed out).
+
+    The run gets a process group of its own, so that on timeout the whole tree
+    goes: make, the test runner, its workers and the programs they started."""
+    proc = subprocess.Popen(
+        ["make", "-s", "-C", os.path.join(CHAPTERS, slug), "test", f"CRITERION_FLAGS={flags}"],
+        cwd=TOP, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        start_new_session=True)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        return proc.returncode, out.decode("utf-8", "replace"), False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        note = f"\n[stopped after {timeout} s: a test hung]\n"
+        return -signal.SIGKILL, out.decode("utf-8", "replace") + note, True
+    except BaseException:
+        os.killpg(proc.pid, signal.SIGKILL)     # Ctrl-C: take the tests down too
+        raise
     return run
+
+
+# Criterion 2.4 compiles a --filter glob into at most 100 fragments and
+# aborts beyond (an alternation of about a hundred names): a filter holds
+# no more than this many alternatives.
+FILTER_ALTERNATIVES = 40
+
+
+def criterion_filters(wanted, names):
+    """--filter globs that together select exactly the tests WANTED among
+    every test NAME of the chapter ("suite::name"): a whole suite as
+    "suite/*", the others by name, FILTER_ALTERNATIVES at most per glob."""
+    suites = {}
+    for name in names:
+        suites.setdefault(name.split("::")[0], []).append(name)
+    wanted, parts = set(wanted), []
+    for suite, tests in suites.items():
+        chosen = [t for t in tests if t in wanted]
+        if chosen and len(chosen) == len(tests):
+            parts.append(f"{suite}/*")
+        else:
+            parts += [t.replace("::", "/") for t in chosen]
+    return [f"@({'|'.join(parts[i:i + FILTER_ALTERNATIVES])})"
+            for i in range(0, len(parts), FILTER_ALTERNATIVES)]
+
+
+def list_tests(slug):
+    """(every test of the chapter as "suite::name", the build's output).
+
+    Builds the chapter and asks its test binary for the list (Criterion's
+    --list runs nothing). The list is None when the build fails."""
+    status, output, _ = make_test(slug, "--list", timeout=RUN_TIMEOUT)
+    if status != 0:
+        return None, output
+    names, suite = [], None
+    for line in output.splitlines():
+        m = re.match(r"(\S+): \d+ tests?$", line)
+        if m:
+            suite = m.group(1)
+            continue
+        m = re.match(r"[├└]── (\S+)$", line)
+        if m and suite:
+            names.append(f"{suite}::{m.group(1)}")
+    return names, output
 
 
 def open_holes(slug, holes, run=None):
@@ -374,3 +479,167 @@ def bar(done, total, width=20):
         return "-" * width
     filled = round(width * done / total)
     return "#" * filled + "." * (width - filled)
+
+
+# ---------------------------------------------------------------- graded steps
+
+DEFAULT_POINTS = 25     # a chapter without grading.md: one step, all or nothing
+PATTERN = re.compile(r"\*|[\w*?\[\]-]+::[\w*?\[\]-]+")
+
+
+@dataclass
+class Step:
+    number: int                                 # 1, 2, ... in grading.md order
+    title: str
+    points: int
+    holes: list = field(default_factory=list)   # the hole functions it grades
+    tests: list = field(default_factory=list)   # "suite::name" globs; "*" = the rest
+    whole_chapter: bool = False                 # the chapter has no grading.md
+
+    def runner_id(self, slug):
+        """The workflow's id for this step: "chapter-01-step-2"."""
+        return f"chapter-{slug[:2]}-step-{self.number}"
+
+
+def grading_path(slug):
+    return os.path.join(CHAPTERS, slug, "grading.md")
+
+
+def read_steps(slug):
+    """The graded steps of a chapter, in order, from chapters/NN-slug/grading.md.
+
+    Each "## Title (N points)" section names its holes and its tests:
+
+        Holes: build_fd_sets, dispatch
+        Tests: loop::*
+
+    A test counts for the first step whose pattern matches it, and "*", in
+    the last step only, takes every test left. Every hole of hints.md is in
+    exactly one step. A chapter without grading.md is graded as one step
+    worth DEFAULT_POINTS: every test, all or nothing (whole_chapter is set,
+    so that the tools can say so). Raises ValueError, naming the file, when
+    the file breaks a rule."""
+    holes = [h.function for h in read_holes(slug)]
+    path = grading_path(slug)
+    if not os.path.exists(path):
+        return [Step(1, "every test of the chapter", DEFAULT_POINTS, holes, ["*"], True)]
+    where = os.path.relpath(path, TOP)
+    with open(path, encoding="utf-8") as f:
+        sections = re.split(r"^## ", f.read(), flags=re.M)[1:]
+    steps = [parse_step(i, section, where) for i, section in enumerate(sections, 1)]
+    check_steps(steps, holes, where)
+    return steps
+
+
+def parse_step(number, section, where):
+    heading, _, body = section.partition("\n")
+    m = re.fullmatch(r"(.+?) \((\d+) points?\)\s*", heading)
+    if not m or int(m.group(2)) < 1:
+        raise ValueError(f"{where}: bad step heading '## {heading}' "
+                         "(want '## Title (N points)', N at least 1)")
+    fields = {}
+    for key, value in re.findall(r"^(Holes|Tests):(.*(?:\n(?![A-Z]\w*:)(?!\s*$).*)*)",
+                                 body, re.M):
+        fields[key] = [v for v in re.split(r"[,\s]+", value) if v]
+    step = Step(number, m.group(1), int(m.group(2)), fields.get("Holes", []),
+                fields.get("Tests", []))
+    if not step.tests:
+        raise ValueError(f"{where}: step {number} ({step.title}) has no 'Tests:' line")
+    for pattern in step.tests:
+        if not PATTERN.fullmatch(pattern):
+            raise ValueError(f"{where}: step {number}: '{pattern}' is not a test pattern "
+                             "(suite::name, globs allowed, or *)")
+    return step
+
+
+def check_steps(steps, holes, where):
+    if not steps:
+        raise ValueError(f"{where}: no '## Title (N points)' step")
+    graded = [h for step in steps for h in step.holes]
+    for hole in graded:
+        if hole not in holes:
+            raise ValueError(f"{where}: hole {hole} is not in hints.md")
+        if graded.count(hole) > 1:
+            raise ValueError(f"{where}: hole {hole} is in two steps")
+    for hole in holes:
+        if hole not in graded:
+            raise ValueError(f"{where}: hole {hole} of hints.md is in no step")
+    for step in steps[:-1]:
+        if "*" in step.tests:
+            raise ValueError(f"{where}: step {step.number}: '*' belongs in the last step "
+                             "only (a test counts for the first step that matches it)")
+
+
+def assign_tests(names, steps):
+    """{step number: [test names]}: each "suite::name" to the first step matching it."""
+    assigned = {step.number: [] for step in steps}
+    for name in names:
+        for step in steps:
+            if any(fnmatch.fnmatchcase(name, pattern) for pattern in step.tests):
+                assigned[step.number].append(name)
+                break
+    return assigned
+
+
+@dataclass
+class StepResult:
+    step: Step
+    tests: list          # [TestResult] of the step's tests that ran
+    missing: list        # names of its tests with no result (a crash, a hang)
+
+    @property
+    def passed(self):
+        return sum(t.ok for t in self.tests)
+
+    @property
+    def total(self):
+        return len(self.tests) + len(self.missing)
+
+    @property
+    def ok(self):
+        """Points are earned when every test of the step ran and passed."""
+        return self.total > 0 and not self.missing and self.passed == self.total
+
+    @property
+    def score(self):
+        return self.step.points if self.ok else 0
+
+
+def score_steps(steps, names, tests):
+    """[StepResult] for STEPS, given every test NAME of the chapter and the
+    TestResults of a run (a full run, or a filtered one that ran the step)."""
+    by_name = {}
+    for t in tests:
+        # A parameterized test reports once per parameter, under one name:
+        # it passes when every one of them passes.
+        name = f"{t.suite}::{t.name}"
+        if name in by_name:
+            first = by_name[name]
+            by_name[name] = TestResult(t.suite, t.name, first.ok and t.ok, first.note or t.note,
+                                       first.failures + t.failures)
+        else:
+            by_name[name] = t
+    assigned = assign_tests(names, steps)
+    results = []
+    for step in steps:
+        mine = assigned[step.number]
+        ran = [by_name[n] for n in mine if n in by_name]
+        results.append(StepResult(step, ran, [n for n in mine if n not in by_name]))
+    return results
+
+
+def run_scores(slug, run):
+    """[StepResult] of a full run of the chapter (make check, make progress):
+    every test it reported is one of the chapter's. Raises ValueError when
+    grading.md breaks a rule, as read_steps does."""
+    steps = read_steps(slug)
+    names = [f"{t.suite}::{t.name}" for t in run.tests]
+    return score_steps(steps, names, run.tests)
+
+
+def dead_patterns(names, steps):
+    """[(step, pattern)] of the patterns that give their step no test: they
+    match none of NAMES, or only tests an earlier step already took."""
+    assigned = assign_tests(names, steps)
+    return [(step, pattern) for step in steps for pattern in step.tests
+            if not any(fnmatch.fnmatchcase(n, pattern) for n in assigned[step.number])]
