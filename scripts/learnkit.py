@@ -383,6 +383,7 @@ def run_chapter(slug, criterion_flags="", log_name=None):
         run.not_run = [name for name in list_runner_tests(runner) if name not in seen]
     if any(t.note == "timed out" for t in run.tests):
         run.stuck = hangs.read(hang_dir, folder, read_holes(slug))
+    return run
 
 
 # A whole chapter's tests take under a minute. Criterion 2.4 does not always
