@@ -6,11 +6,15 @@
  * every end-to-end test. Here the calls misbehave as a real network and a
  * busy machine make them (fixtures/syscall_faults.h): send() takes 7 bytes
  * at a time, recv() brings one, a signal interrupts a call before it moves
- * a byte (EINTR). The calls are the chapter's own, made in this process:
- * net_send_all on a socketpair, and fetch() against the fixture server.
+ * a byte (EINTR), a send timeout expires (EAGAIN), the peer has gone away
+ * (EPIPE). The calls are the chapter's own, made in this process:
+ * net_send_all on a socketpair, and fetch() against the fixture server,
+ * which can also break the rules on purpose (a head too long, bytes beyond
+ * the Content-Length).
  */
 #include <criterion/criterion.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -62,6 +66,57 @@ static int send_all_with_faults(const struct syscall_faults_plan *plan, char *se
 	return rc;
 }
 
+Test(network, net_send_all_reports_a_closed_peer_without_a_signal)
+{
+	int sv[2];
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+	close(sv[1]);
+	/* Blocked, a SIGPIPE stays pending instead of ending this test. */
+	sigset_t pipe_only, pending;
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_only, NULL);
+	char message[100];
+	fill(message, sizeof message);
+	int rc = net_send_all(sv[0], message, sizeof message);
+	close(sv[0]);
+	REQUIRE_IMPLEMENTED(rc, "net_send_all (net.c)");
+	sigpending(&pending);
+	cr_assert(!sigismember(&pending, SIGPIPE),
+	          "net_send_all to a peer that closed raised SIGPIPE, which kills the whole "
+	          "program unless it is caught: pass MSG_NOSIGNAL to send(), so the closed "
+	          "connection comes back as the error EPIPE instead");
+	cr_assert_eq(rc, -EPIPE,
+	             "net_send_all to a peer that closed returned %d (%s): send() failed with "
+	             "EPIPE, and net_send_all must return it as -EPIPE",
+	             rc, strerror(-rc));
+}
+
+Test(network, net_send_all_names_an_expired_send_timeout)
+{
+	/* On the downloader's blocking socket an expired SO_SNDTIMEO makes
+	 * send() fail with EAGAIN; a non-blocking socket that finds its buffer
+	 * full gives the same errno, which the plan can make up at will. */
+	int sv[2];
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	struct syscall_faults_plan plan = { .send = { .eagain_every = 2 } };
+	char message[100];
+	fill(message, sizeof message);
+	syscall_faults_start(&plan);
+	int rc = net_send_all(sv[0], message, sizeof message);
+	syscall_faults_stop();
+	close(sv[0]);
+	close(sv[1]);
+	REQUIRE_IMPLEMENTED(rc, "net_send_all (net.c)");
+	cr_assert_eq(rc, -ETIMEDOUT,
+	             "send() failed with EAGAIN, which on the downloader's socket means its send "
+	             "timeout (SO_SNDTIMEO) expired, and net_send_all returned %d (%s): pass the "
+	             "errno through timeout_errno(), so the user reads \"timed out\" and not "
+	             "\"resource temporarily unavailable\"",
+	             rc, strerror(-rc));
+}
+
 Test(network, net_send_all_sends_everything_seven_bytes_at_a_time)
 {
 	struct syscall_faults_plan plan = { .send = { .max = 7 } };
@@ -99,6 +154,9 @@ Test(network, net_send_all_retries_an_interrupted_send)
 	          MESSAGE, len);
 }
 
+/* How many "first byte" events fetch_with_faults saw in its last fetch. */
+static size_t first_byte_events;
+
 /* fetch() of PATH on the fixture under PLAN, into a fresh folder; returns
  * the folder (temp_dir_free it) and leaves the outcome in *RESULT. */
 static char *fetch_with_faults(const char *path, const struct syscall_faults_plan *plan,
@@ -113,6 +171,9 @@ static char *fetch_with_faults(const char *path, const struct syscall_faults_pla
 	syscall_faults_start(plan);
 	*rc = fetch(testkit_url(path), &options, &events, 0, result);
 	syscall_faults_stop();
+	first_byte_events = 0;
+	for (size_t i = 0; i < events.count; i++)
+		first_byte_events += events.list[i].kind == EVENT_FIRST_BYTE;
 	events_free(&events);
 	fclose(log);
 	cr_assert(strstr(result->error, "not implemented yet") == NULL,
@@ -134,6 +195,58 @@ Test(network, fetch_reads_a_head_that_arrives_one_byte_at_a_time)
 	             "blank line that ends it",
 	             result.error);
 	cr_assert(file_matches_fixture(dir, "empty.bin", 0), "empty.bin is saved, empty");
+	cr_assert_eq(first_byte_events, 1,
+	             "the head came in many pieces and read_head reported %zu \"first byte\" "
+	             "events: the first byte arrives once, with the first piece (f->buffered "
+	             "still 0), and the timeline of the trace shows it once",
+	             first_byte_events);
+	temp_dir_free(dir);
+}
+
+Test(network, fetch_refuses_a_head_longer_than_the_limit)
+{
+	struct syscall_faults_plan plan = { 0 };
+	struct fetch_result result;
+	int rc;
+	char *dir = fetch_with_faults("/files/long.bin?long_header=200000", &plan, &result, &rc);
+	cr_assert_neq(rc, 0, "a head of 200000 bytes must be refused");
+	cr_assert(strstr(result.error, "headers longer than") != NULL,
+	          "the server sent a head longer than HTTP_HEAD_MAX and fetch failed with \"%s\": "
+	          "read_head must stop once f->buffered reaches HTTP_HEAD_MAX, before f->buf "
+	          "fills up and recv() is asked for 0 bytes (its 0 then looks like the server "
+	          "closing)",
+	          result.error);
+	temp_dir_free(dir);
+}
+
+Test(network, fetch_saves_no_byte_beyond_the_content_length)
+{
+	/* The whole answer fits one recv(): the extra bytes come with the head. */
+	struct syscall_faults_plan whole = { 0 };
+	struct fetch_result result;
+	int rc;
+	char *dir = fetch_with_faults("/files/extra.bin?size=100&extra=1000", &whole, &result, &rc);
+	cr_assert_eq(rc, 0, "a server that sends more than it announced still gives the file: %s",
+	             result.error);
+	cr_assert_eq(result.bytes, 100,
+	             "Content-Length said 100 and read_body_by_length saved %lld bytes: the "
+	             "bytes that came with the head (f->buffered of them) may go beyond the "
+	             "body; save at most Content-Length of them",
+	             result.bytes);
+	cr_assert(file_matches_fixture(dir, "extra.bin", 100), "extra.bin holds the 100 bytes served");
+	temp_dir_free(dir);
+
+	/* Pieces of 1000 bytes: the last body piece carries extra bytes too. */
+	struct syscall_faults_plan pieces = { .recv = { .max = 1000 } };
+	dir = fetch_with_faults("/files/extra.bin?size=5000&extra=1000", &pieces, &result, &rc);
+	cr_assert_eq(rc, 0, "a server that sends more than it announced still gives the file: %s",
+	             result.error);
+	cr_assert_eq(result.bytes, 5000,
+	             "Content-Length said 5000 and read_body_by_length saved %lld bytes: the "
+	             "piece that ends the body can carry bytes beyond it; save only what is "
+	             "still wanted (Content-Length minus f->result->bytes)",
+	             result.bytes);
+	cr_assert(file_matches_fixture(dir, "extra.bin", 5000), "extra.bin holds the 5000 bytes served");
 	temp_dir_free(dir);
 }
 

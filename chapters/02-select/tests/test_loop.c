@@ -95,6 +95,30 @@ static struct loop *new_loop(void)
 	return loop;
 }
 
+Test(loop, watches_a_writer_above_every_reader)
+{
+	struct loop *loop = new_loop();
+	int quiet[2], fds[2];
+	make_pair(quiet, 0);
+	cr_assert(pipe(fds) == 0, "pipe");
+	/* The writer's descriptor is the highest; the only reader sits below. */
+	struct probe r = { loop, quiet[0], -1, NULL, 0 }, w = { loop, fds[1], -1, NULL, 0 };
+	cr_assert_eq(loop_add_reader(loop, r.fd, on_read, &r), 0, "add_reader on a socket");
+	cr_assert_eq(loop_add_writer(loop, w.fd, on_write, &w), 0, "add_writer on a pipe");
+	loop_stop(loop); /* one iteration that does not wait */
+	run_once(loop);
+	cr_assert_eq(w.calls, 1,
+	             "the writer of fd %d, the highest registered, was not called although an "
+	             "empty pipe is writable: select() looks only at descriptors below nfds, so "
+	             "build_fd_sets must return one past the highest descriptor of either set, "
+	             "writers included",
+	             w.fd);
+	loop_free(loop);
+	close_pair(quiet);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 Test(loop, calls_the_reader_of_a_readable_socket_only)
 {
 	struct loop *loop = new_loop();

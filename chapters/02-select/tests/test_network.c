@@ -13,14 +13,19 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <string.h>
 
 #include "events.h"
 #include "fetch.h"
 #include "http.h"
 #include "loop.h"
+#include "net.h"
 #include "syscall_faults.h"
 #include "testkit.h"
+#include "trace.h"
+#include "trace_probe.h"
 #include "url.h"
 
 TestSuite(network, .init = testkit_start_fixture, .fini = testkit_stop_fixture, .timeout = 30);
@@ -191,6 +196,68 @@ Test(network, a_full_send_buffer_means_wait_not_failure)
 	             seen->bytes_sent);
 	cr_assert(file_matches_fixture(dir, "eagain.bin", 2000), "eagain.bin is saved whole");
 	temp_dir_free(dir);
+}
+
+/* How many times NAME occurs as an event name in the trace TEXT. */
+static int count_events(const char *text, const char *name)
+{
+	char key[64];
+	snprintf(key, sizeof key, "\"name\":\"%s\"", name);
+	int count = 0;
+	size_t skip = strlen(key);
+	const char *at = text;
+	while ((at = strstr(at, key)) != NULL) {
+		count++;
+		at += skip;
+	}
+	return count;
+}
+
+Test(network, a_full_send_buffer_returns_to_the_loop)
+{
+	const char *url = testkit_url("/files/spin.bin?size=500");
+	char *dir = temp_dir_new();
+	/* 7 bytes per send(), and every other send() finds the buffer full. */
+	struct syscall_faults_plan plan = { .send = { .max = 7, .eagain_every = 2 } };
+	struct outcome o;
+	trace_start();
+	download_with_faults(url, dir, &plan, &o);
+	char *text = trace_text();
+	trace_stop();
+	int iterations = count_events(text, "iteration");
+	free(text);
+	const struct syscall_faults_record *seen = syscall_faults_record();
+	unsigned full = seen->calls[FAULT_SEND] / 2;
+	cr_assert_eq(o.rc, 0, "the download succeeds: %s", o.error);
+	cr_assert_geq(iterations, (int)full,
+	              "send() found the buffer full %u times, yet the loop made only %d "
+	              "iterations: send_request called send() again at once instead of returning "
+	              "STEP_WAIT. A full buffer empties only when the network takes the bytes, so "
+	              "trying again spins the processor, and no other download runs meanwhile",
+	              full, iterations);
+	cr_assert(file_matches_fixture(dir, "spin.bin", 500), "spin.bin is saved whole");
+	temp_dir_free(dir);
+}
+
+Test(network, a_connect_that_fails_at_once_leaves_nothing_open)
+{
+	struct sockaddr_in nowhere = { .sin_family = AF_INET };
+	/* An address one byte too short: connect() refuses it at once (EINVAL). */
+	struct addrinfo ai = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM,
+		               .ai_addr = (struct sockaddr *)&nowhere,
+		               .ai_addrlen = sizeof nowhere - 1 };
+	int before = open_descriptors();
+	int fd = -1;
+	int rc = net_connect_start(&ai, &fd);
+	REQUIRE_IMPLEMENTED(rc, "net_connect_start (net.c)");
+	cr_assert(rc < 0 && rc != -EINPROGRESS,
+	          "connect() refused the address at once, and net_connect_start returned %d: "
+	          "it must return the error, negative", rc);
+	cr_assert_eq(open_descriptors(), before,
+	             "connect() failed at once and net_connect_start returned %d (%s), but left "
+	             "its socket open: nobody else knows that descriptor, so it leaks. On any "
+	             "failure but -EINPROGRESS, close the socket before returning",
+	             rc, strerror(-rc));
 }
 
 Test(network, a_request_paused_halfway_resumes_where_it_stopped)

@@ -181,6 +181,45 @@ Test(future, keeps_the_first_outcome)
 	loop_free(loop);
 }
 
+/* The free function of the results below: counts which of them were freed. */
+static int freed_first, freed_second;
+static int first_value = 1, second_value = 2;
+
+static void count_frees(void *value)
+{
+	if (value == &first_value)
+		freed_first++;
+	if (value == &second_value)
+		freed_second++;
+}
+
+Test(future, a_refused_result_is_not_taken)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f = new_future(loop);
+	cr_assert_eq(set_result(f, &first_value, count_frees), 0, "set_result on a pending future");
+	int rc = future_set_result(f, &second_value, count_frees);
+	cr_assert_eq(rc, -EINVAL,
+	             "a second set_result returned %d: a future is done at most once, and "
+	             "future_set_result on a done future must answer -EINVAL "
+	             "(asyncio's InvalidStateError)",
+	             rc);
+	void *value = NULL;
+	cr_assert_eq(result_of(f, &value), 0, "the future keeps its result");
+	cr_assert(value == &first_value,
+	          "a refused set_result replaced the result: future_set_result must check the "
+	          "state before it stores anything, and leave a done future exactly as it was");
+	future_free(f);
+	cr_assert_eq(freed_first, 1, "the future freed the result it owned, once");
+	cr_assert_eq(freed_second, 0,
+	             "the future freed a result that set_result refused: after -EINVAL the "
+	             "caller still owns RESULT, so future_set_result must not take it (check the "
+	             "state first, then store the result and its free function)");
+	while (run_once(loop) > 0)
+		;
+	loop_free(loop);
+}
+
 Test(future, cancel_keeps_its_message)
 {
 	struct loop *loop = quiet_loop();

@@ -81,3 +81,31 @@ Test(trace, a_future_done_schedules_its_done_callbacks)
 	free(text);
 	trace_stop();
 }
+
+Test(trace, a_future_is_finished_before_its_callbacks_are_scheduled)
+{
+	trace_start();
+	struct loop *loop = loop_new();
+	cr_assert(loop != NULL, "loop_new");
+	struct future *future = future_new(loop);
+	cr_assert(future != NULL, "future_new");
+	int rc = future_add_done_callback(future, count_done, NULL);
+	REQUIRE_IMPLEMENTED(rc, "future_add_done_callback");
+	rc = future_set_result(future, NULL, NULL);
+	REQUIRE_IMPLEMENTED(rc, "future_set_result");
+	rc = loop_run(loop);
+	REQUIRE_IMPLEMENTED(rc, "run_ready (loop_run said -ENOSYS)");
+	future_free(future);
+	loop_free(loop);
+	char *text = trace_text();
+	char states[64];
+	trace_values(text, "future_done", "state", states, sizeof states);
+	cr_assert_str_eq(states, "finished",
+	                 "schedule_callbacks recorded the future's state as \"%s\": "
+	                 "future_set_result must mark the future FINISHED before it schedules "
+	                 "the done-callbacks, so that the record (and anything the scheduling "
+	                 "looks at) sees a done future; the record:\n%s",
+	                 states, text);
+	free(text);
+	trace_stop();
+}
