@@ -181,3 +181,21 @@ Test(poll_timeout, with_only_a_descriptor_to_watch_the_wait_has_no_limit)
 	close(fds[0]);
 	close(fds[1]);
 }
+
+/* asyncio: stop() called before run_forever() makes the loop poll once
+ * with a timeout of zero, run what is ready, and return. */
+Test(poll_timeout, no_wait_at_all_once_loop_stop_was_called)
+{
+	struct recording_clock clock;
+	struct loop *loop = recording_loop(&clock);
+	mark_later(loop, 10.0, "ten");
+	loop_stop(loop);
+	int rc = loop_run(loop);
+	REQUIRE_IMPLEMENTED(rc, "poll_timeout_us");
+	cr_assert_eq(rc, 0, "loop_run: %s", strerror(-rc));
+	cr_assert_eq(clock.sleeps, 0,
+	             "poll_timeout_us: once loop_stop was called, the wait is 0: the loop stops "
+	             "after one look, not after sleeping until the next timer");
+	cr_assert_str_eq(timeline, "", "the timer due at 10 s has not run");
+	loop_free(loop);
+}
