@@ -247,7 +247,9 @@ Test(fetch, fail_fast_cancels_the_rest_and_leaves_nothing_half_written)
  * count of iterations, not on time: a download that takes a close for an
  * empty chunk receives 0 again and again, and never ends.
  */
-Test(fetch, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_reported_once)
+TestSuite(body_close, .init = testkit_start_fixture, .fini = testkit_stop_fixture, .timeout = 60);
+
+Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_reported_once)
 {
 	char *dir = temp_dir_new();
 	struct fetch_options options = { dir, 5.0 };
