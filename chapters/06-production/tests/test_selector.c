@@ -70,6 +70,8 @@ ParameterizedTest(struct backend *backend, selector, describes_each_ready_descri
 	cr_assert_eq(selector_modify(selector, writable[0], 0, SELECTOR_WRITE), 0, "watch two");
 	struct selector_event events[8];
 	int count = selector_wait(selector, 0, events, 8);
+	if (strcmp(backend->name, "epoll") == 0)
+		REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
 	cr_assert_eq(count, 2,
 	             "%s: two descriptors are ready, so two entries: the count the kernel "
 	             "reported, not the room in the buffer (got %d)",
