@@ -185,3 +185,26 @@ ParameterizedTest(struct backend *backend, selector, poll_and_epoll_take_high_de
 	close(high);
 	close_pair(fds);
 }
+
+/* A pipe whose writer has gone, with nothing left in it: epoll reports
+ * EPOLLHUP alone, which must still wake whoever reads it. */
+Test(selector, epoll_reports_a_hang_up_as_ready_both_ways)
+{
+	struct selector *selector = new_selector("epoll");
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0, "pipe: %s", strerror(errno));
+	close(fds[1]);
+	cr_assert_eq(selector_modify(selector, fds[0], 0, SELECTOR_READ), 0, "watch the pipe");
+	struct selector_event events[2];
+	int count = selector_wait(selector, 0, events, 2);
+	REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
+	cr_assert_eq(count, 1, "epoll_wait_ready: the pipe whose writer has gone is ready (got %d)",
+	             count);
+	cr_assert_eq(events[0].mask, SELECTOR_READ | SELECTOR_WRITE,
+	             "epoll_wait_ready: a hang-up (EPOLLHUP) or an error counts as ready both ways, "
+	             "so that the callback that reads finds out; the mask was %d",
+	             events[0].mask);
+	cr_assert_eq(selector_modify(selector, fds[0], SELECTOR_READ, 0), 0, "forget it");
+	close(fds[0]);
+	selector_free(selector);
+}
