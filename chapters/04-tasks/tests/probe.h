@@ -79,6 +79,9 @@ static inline int cancel(struct future *task, const char *message)
 static inline void run_until(struct loop *loop, struct future *future)
 {
 	int rc = loop_run_until_complete(loop, future);
+	cr_assert_neq(rc, -EINTR, "the loop ran out of work with the future still pending: nothing "
+	                          "left can ever complete it (a wakeup never hooked up, a "
+	                          "cancellation never passed on, a gather that never ends?)");
 	cr_assert_eq(rc, 0, "loop_run_until_complete: %s", strerror(-rc));
 }
 

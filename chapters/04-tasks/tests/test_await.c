@@ -40,6 +40,11 @@ Test(await, a_pending_future_suspends_until_it_is_done)
 	run_once(loop);
 	require_stepped(task);
 	cr_assert_eq(a.came_back, 0, "the first await of a pending future suspends");
+	cr_assert(!future_done(task), "suspend_on: a task that awaits a pending future is "
+	                              "suspended, not over");
+	cr_assert_eq(task_get_state(task), TASK_WAITING,
+	             "suspend_on: a task that awaits a pending future is TASK_WAITING until its "
+	             "wakeup runs");
 	future_set_result(target, &forty_two, NULL);
 	run_until(loop, task);
 	cr_assert_eq(a.came_back, 2, "then both awaits come back");

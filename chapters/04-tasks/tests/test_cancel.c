@@ -26,6 +26,10 @@ Test(cancel, before_the_first_step_the_body_never_runs)
 	cr_assert_eq(cancel(task, "early"), 1, "a pending task can be cancelled");
 	cr_assert_eq(task_get_state(task), TASK_CANCELLING, "it is TASK_CANCELLING");
 	cr_assert(!future_done(task), "not done yet: it ends at its scheduled step");
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(p.started, 0, "task_step: a task cancelled before its first step never "
+	                           "starts its body; that step ends it CANCELLED");
 	run_until(loop, task);
 	expect_cancelled(task, "early");
 	cr_assert_eq(p.started, 0, "its body never started");
@@ -265,4 +269,65 @@ Test(cancel, counts_the_requests_and_delivers_the_first_message_it_passed_on)
 	future_free(task);
 	future_free(target);
 	loop_free(loop);
+}
+
+/* A coroutine that cancels its own task, notes the state it is in then,
+ * and awaits TARGET, catching what that delivers. */
+struct self_cancel {
+	int resume_point;
+	struct future *target; /* borrowed: the test owns it */
+	enum task_state state_after_cancel;
+	int outcome;
+};
+
+static int self_cancel_step(struct task *task, void *frame)
+{
+	struct self_cancel *s = frame;
+	CORO_BEGIN(s);
+	task_cancel(task_future(task), "by itself");
+	s->state_after_cancel = task_get_state(task_future(task));
+	CORO_TRY_AWAIT(task, s, future_retain(s->target), s->outcome);
+	return task_raise(task, s->outcome ? s->outcome : -EINVAL, NULL);
+	CORO_END(task, s);
+}
+
+Test(cancel, a_running_task_stays_running_and_is_cancelling_once_it_awaits)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct self_cancel s = { .target = target };
+	struct future *task = task_create(loop, "self_cancel", self_cancel_step, &s, NULL);
+	cr_assert(task != NULL, "task_create returns the task's future");
+	run_once(loop);
+	require_stepped(task);
+	REQUIRE_NO_STUB();
+	cr_assert_eq(s.state_after_cancel, TASK_RUNNING,
+	             "request_cancel: a running task that is cancelled stays TASK_RUNNING; its next "
+	             "await is where the cancellation is delivered");
+	cr_assert(future_cancelled(target), "suspend_on: the future it then awaited is cancelled");
+	cr_assert_eq(task_get_state(task), TASK_CANCELLING,
+	             "suspend_on: once the kept cancellation has cancelled the awaited future, the "
+	             "task is TASK_CANCELLING, not TASK_WAITING");
+	run_until(loop, task);
+	cr_assert_eq(s.outcome, -ECANCELED, "the await delivered -ECANCELED");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_task_over_because_its_loop_was_freed_cannot_be_cancelled)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	loop_free(loop); /* the task is over (TASK_DONE), its future still pending */
+	cr_assert_eq(task_cancel(task, "too late"), 0,
+	             "request_cancel: a task that is TASK_DONE cannot be cancelled: return 0 (False)");
+	cr_assert_eq(task_cancelling(task), 0,
+	             "request_cancel: a request made of a task that is TASK_DONE is not counted");
+	future_free(task);
+	future_free(target);
 }

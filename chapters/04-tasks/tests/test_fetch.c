@@ -240,3 +240,46 @@ Test(fetch, fail_fast_cancels_the_rest_and_leaves_nothing_half_written)
 	run_free(&run);
 	temp_dir_free(dir);
 }
+
+/*
+ * A body without Content-Length ends when the server closes: recv then
+ * delivers 0. Stepped one loop iteration at a time, with a bound on the
+ * count of iterations, not on time: a download that takes a close for an
+ * empty chunk receives 0 again and again, and never ends.
+ */
+TestSuite(body_close, .init = testkit_start_fixture, .fini = testkit_stop_fixture, .timeout = 60);
+
+Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_reported_once)
+{
+	char *dir = temp_dir_new();
+	struct fetch_options options = { dir, 5.0 };
+	struct events events;
+	FILE *quiet = fopen("/dev/null", "w");
+	events_init(&events, quiet);
+	struct loop *loop = loop_new();
+	struct future *download =
+		fetch(loop, testkit_url("/files/close.bin?size=200000&noclen=1"), &options, &events, 7);
+	cr_assert(download != NULL, "fetch returns the task's future");
+	for (int i = 0; i < 20000 && !future_done(download); i++)
+		cr_assert(loop_run_once(loop) >= 0, "loop_run_once");
+	require_no_stub(download);
+	cr_assert(future_done(download),
+	          "take_received: the download of a body that ends at the close never ended: recv "
+	          "delivering 0 is the server closing (f->closed), not an empty chunk to parse");
+	const struct future_error *error;
+	future_exception(download, &error);
+	cr_assert(error == NULL, "the download succeeds (but: %s)", error ? error->message : "");
+	int first_bytes = 0;
+	for (size_t i = 0; i < events.count; i++)
+		if (events.list[i].id == 7 && events.list[i].kind == EVENT_FIRST_BYTE)
+			first_bytes++;
+	cr_assert_eq(first_bytes, 1,
+	             "take_received: the first byte of a response is reported once "
+	             "(events_first_byte), not at every chunk received; it was reported %d times",
+	             first_bytes);
+	future_free(download);
+	loop_free(loop);
+	events_free(&events);
+	fclose(quiet);
+	temp_dir_free(dir);
+}

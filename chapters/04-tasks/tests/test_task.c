@@ -252,3 +252,60 @@ Test(task, debug_mode_follows_the_environment)
 	cr_assert(!loop_get_debug(loop), "off by default");
 	loop_free(loop);
 }
+
+/* A step function that breaks the contract of a step: it says "await"
+ * without awaiting anything, or "done" without task_return or task_raise.
+ * It also notes the task's state while it runs. */
+struct breaker {
+	int answer; /* TASK_STEP_AWAIT or TASK_STEP_DONE */
+	enum task_state state_inside;
+};
+
+static int breaker_step(struct task *task, void *frame)
+{
+	struct breaker *b = frame;
+	b->state_inside = task_get_state(task_future(task));
+	return b->answer;
+}
+
+/* One step of a breaker task; returns the task, done or not. */
+static struct future *step_breaker(struct loop *loop, struct breaker *b)
+{
+	struct future *task = task_create(loop, "breaker", breaker_step, b, NULL);
+	cr_assert(task != NULL, "task_create returns the task's future");
+	run_once(loop);
+	require_stepped(task);
+	return task;
+}
+
+Test(task, a_step_that_says_await_without_awaiting_fails_the_task)
+{
+	struct loop *loop = quiet_loop();
+	struct breaker b = { .answer = TASK_STEP_AWAIT };
+	struct future *task = step_breaker(loop, &b);
+	cr_assert_eq(b.state_inside, TASK_RUNNING,
+	             "task_step: while its step function runs, the task is TASK_RUNNING");
+	cr_assert(future_done(task),
+	          "task_step: a step that returned TASK_STEP_AWAIT without awaiting anything must "
+	          "fail the task at once; nothing will ever wake it, so it would stay pending for ever");
+	const struct future_error *error = error_of(task);
+	cr_assert(error && error->code == -EINVAL,
+	          "task_step: the task fails with -EINVAL (a contract broken by the step function)");
+	future_free(task);
+	loop_free(loop);
+}
+
+Test(task, a_step_that_says_done_without_a_result_fails_the_task)
+{
+	struct loop *loop = quiet_loop();
+	struct breaker b = { .answer = TASK_STEP_DONE };
+	struct future *task = step_breaker(loop, &b);
+	cr_assert(future_done(task),
+	          "task_step: a step that returned TASK_STEP_DONE without task_return or task_raise "
+	          "must still finish the task: nobody else ever will");
+	const struct future_error *error = error_of(task);
+	cr_assert(error && error->code == -EINVAL,
+	          "task_step: the task fails with -EINVAL (a contract broken by the step function)");
+	future_free(task);
+	loop_free(loop);
+}

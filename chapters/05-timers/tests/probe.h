@@ -87,6 +87,9 @@ static inline int run_once(struct loop *loop)
 {
 	int rc = loop_run_once(loop);
 	REQUIRE_IMPLEMENTED(rc, "loop_run_once");
+	/* No errno is that large: the loop handed on poll_timeout_us's answer. */
+	cr_assert(rc >= -4095, "poll_timeout_us answered a negative wait (%d us): a deadline "
+	                       "already past is a wait of 0, and only -1 means \"no limit\"", rc);
 	cr_assert(rc >= 0, "loop_run_once: %s", strerror(-rc));
 	return rc;
 }

@@ -4,7 +4,11 @@
  * nearest timer, skipping cancelled ones; nothing at all when callbacks
  * are ready; and no wait when there is nothing to wait for.
  */
+#include <unistd.h>
+
 #include "timeline.h"
+#include "trace.h"
+#include "trace_probe.h"
 
 TestSuite(poll_timeout, .timeout = 10);
 
@@ -107,5 +111,91 @@ Test(poll_timeout, nothing_to_wait_for_returns_at_once)
 	cr_assert_eq(loop_run_once(loop), 0, "a cancelled timer is nothing to wait for");
 	cr_assert_eq(clock.sleeps, 0, "no sleep in either case");
 	handle_free(only);
+	loop_free(loop);
+}
+
+/* The wait itself, as the poll was asked for it, is in the loop's record
+ * (a virtual clock jumps to the deadline whatever the wait said). */
+Test(poll_timeout, the_wait_is_in_microseconds_and_a_fraction_counts_as_a_whole_one)
+{
+	trace_start();
+	struct recording_clock clock;
+	struct loop *loop = recording_loop(&clock);
+	mark_later(loop, 2.5, "first");
+	mark_later(loop, 2.5000014, "second");
+	run_once(loop);
+	run_once(loop);
+	cr_assert_str_eq(timeline, "first@2.5 second@2.5 ", "both timers ran, in order");
+	loop_free(loop);
+	char *text = trace_text();
+	char waits[128];
+	trace_values(text, "poll_begin", "timeout", waits, sizeof waits);
+	cr_assert(strcmp(waits, "2.500000 0.000002") == 0,
+	          "poll_timeout_us: the wait is in microseconds, to the nearest deadline exactly "
+	          "(2.5 s is 2500000 us, no more), and 1.4 us is 2, not 1: waking before the "
+	          "deadline finds nothing due. The waits asked for, in seconds: %s",
+	          waits);
+	free(text);
+	trace_stop();
+}
+
+/* The pipe's reader: take the byte, and stop watching. */
+struct pipe_watch {
+	struct loop *loop;
+	int fd;
+	int calls;
+};
+
+static void on_pipe_readable(void *arg)
+{
+	struct pipe_watch *w = arg;
+	char byte;
+	cr_assert_eq(read(w->fd, &byte, 1), 1, "the byte written is there to read");
+	w->calls++;
+	loop_remove_reader(w->loop, w->fd);
+}
+
+Test(poll_timeout, with_only_a_descriptor_to_watch_the_wait_has_no_limit)
+{
+	trace_start();
+	struct recording_clock clock;
+	struct loop *loop = recording_loop(&clock);
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0, "pipe");
+	cr_assert_eq(write(fds[1], "x", 1), 1, "write");
+	struct pipe_watch w = { loop, fds[0], 0 };
+	cr_assert_eq(loop_add_reader(loop, fds[0], on_pipe_readable, &w), 0, "loop_add_reader");
+	run_once(loop);
+	cr_assert_eq(w.calls, 1, "the readable pipe's callback ran");
+	loop_free(loop);
+	char *text = trace_text();
+	char waits[128];
+	trace_values(text, "poll_begin", "timeout", waits, sizeof waits);
+	cr_assert(strcmp(waits, "-1.000000") == 0,
+	          "poll_timeout_us: with no timer and no ready callback, the poll waits with no "
+	          "limit (-1) until a descriptor is ready; 0 would make the loop spin while it "
+	          "waits. The waits asked for, in seconds: %s",
+	          waits);
+	free(text);
+	trace_stop();
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* asyncio: stop() called before run_forever() makes the loop poll once
+ * with a timeout of zero, run what is ready, and return. */
+Test(poll_timeout, no_wait_at_all_once_loop_stop_was_called)
+{
+	struct recording_clock clock;
+	struct loop *loop = recording_loop(&clock);
+	mark_later(loop, 10.0, "ten");
+	loop_stop(loop);
+	int rc = loop_run(loop);
+	REQUIRE_IMPLEMENTED(rc, "poll_timeout_us");
+	cr_assert_eq(rc, 0, "loop_run: %s", strerror(-rc));
+	cr_assert_eq(clock.sleeps, 0,
+	             "poll_timeout_us: once loop_stop was called, the wait is 0: the loop stops "
+	             "after one look, not after sleeping until the next timer");
+	cr_assert_str_eq(timeline, "", "the timer due at 10 s has not run");
 	loop_free(loop);
 }

@@ -153,3 +153,24 @@ Test(timers, call_at_takes_a_time_on_the_loops_clock)
 	cr_assert_null(loop_call_at(loop, NAN, mark, "nan"), "a NaN deadline is refused");
 	loop_free(loop);
 }
+
+/* Once the first due timer has left the heap, the next top can be a
+ * cancelled one, due as well: it says nothing about the timer behind it. */
+Test(timers, a_cancelled_timer_behind_a_due_one_lets_no_later_timer_through)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	timeline_reset(loop);
+	mark_later(loop, 1.0, "first");
+	struct handle *doomed = scheduled(loop_call_later(loop, 1.0, mark, "doomed"));
+	mark_later(loop, 5.0, "later");
+	handle_cancel(doomed);
+	run_all(loop);
+	cr_assert(strcmp(timeline, "first@1 later@5 ") == 0,
+	          "move_due_timers: a cancelled timer at the top of the heap is not a due one: "
+	          "ask timer_heap_first, which drops it, whether the next live timer is due; the "
+	          "timeline: %s",
+	          timeline);
+	handle_free(doomed);
+	loop_free(loop);
+}

@@ -345,3 +345,57 @@ Test(wait_for, a_zero_timeout_cancels_a_pending_task_at_once_and_waits_for_it)
 	future_free(inner);
 	loop_free(loop);
 }
+
+static void fail_inner(void *arg)
+{
+	future_set_exception(arg, -ECONNRESET, "reset at the deadline");
+}
+
+/* The inner future fails in the very iteration the deadline comes, just
+ * before it: the timeout wins, and the inner error it replaces is read. */
+Test(wait_for, an_error_replaced_by_the_timeout_is_read_not_reported)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct future *inner = new_future(loop);
+	handle_detach(scheduled(loop_call_later(loop, 1.0, fail_inner, inner)));
+	struct seen seen;
+	struct future *outer = guarded(loop, inner, 1.0, &seen);
+	run_until(loop, outer);
+	expect_timed_out(outer);
+	future_free(outer);
+	future_free(inner);
+	loop_run(loop);
+	cr_assert_eq(report_count, 0,
+	             "settle: when the timeout replaces an inner error, that error is read "
+	             "(future_exception), or freeing the inner future reports it as never "
+	             "retrieved (but: %s)",
+	             report_count ? reports[0] : "");
+	loop_free(loop);
+}
+
+/* The deadline passes first and cancels the inner task, which cleans up;
+ * meanwhile the wait itself is cancelled from outside. */
+Test(wait_for, cancelled_while_the_inner_task_cleans_up_after_the_timeout_it_is_cancelled)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct worker w = { 0 };
+	struct future *inner = worker_task(loop, &w, 10.0, 1.0);
+	struct seen seen;
+	struct future *outer = guarded(loop, inner, 1.0, &seen);
+	handle_detach(scheduled(loop_call_later(loop, 1.5, cancel_future, outer)));
+	run_until(loop, outer);
+	const struct future_error *error = NULL;
+	future_exception(outer, &error);
+	REQUIRE_IMPLEMENTED(error ? error->code : 0, "settle");
+	cr_assert(future_cancelled(outer),
+	          "settle: a wait cancelled from outside ends CANCELLED, even when its deadline "
+	          "came first: the cancellation of the wait wins over the timeout (it ended %s)",
+	          error ? error->message : "without an error");
+	cr_assert_str_eq(future_cancel_message(outer), "stop waiting", "with the canceller's message");
+	future_free(outer);
+	future_free(inner);
+	loop_run(loop);
+	loop_free(loop);
+}

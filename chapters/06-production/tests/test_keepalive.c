@@ -4,9 +4,15 @@
  * asked otherwise.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "loop.h"
+#include "pool.h"
 #include "production.h"
 
 TestSuite(keepalive, .init = start_async_fixture, .fini = testkit_stop_fixture, .timeout = 60);
@@ -75,4 +81,68 @@ TestSuite(keepalive_closing, .init = testkit_start_fixture, .fini = testkit_stop
 Test(keepalive_closing, a_server_that_closes_is_never_reused)
 {
 	download_hundred(NULL, 100, "server.py answers with Connection: close");
+}
+
+/* The pool on its own, with socket pairs for connections: the far end of
+ * a pair plays the server, and closing it is the server's idle timeout. */
+TestSuite(pool_checkout, .timeout = 10);
+
+static void connected_pair(int sv[2])
+{
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0, "socketpair: %s", strerror(errno));
+}
+
+static bool is_open(int fd)
+{
+	return fcntl(fd, F_GETFD) >= 0;
+}
+
+Test(pool_checkout, skips_and_closes_what_the_server_closed_and_takes_the_newest_live_one)
+{
+	struct loop *loop = loop_new();
+	cr_assert(loop != NULL, "loop_new");
+	struct pool *pool = pool_new(loop, 4, 8);
+	cr_assert(pool != NULL, "pool_new");
+	cr_assert(pool_host_limit(pool, "host:80") != NULL, "the host is known to the pool");
+	int older[2], closed[2], newest[2];
+	connected_pair(older);
+	connected_pair(closed);
+	connected_pair(newest);
+	pool_checkin(pool, "host:80", older[0]);
+	pool_checkin(pool, "host:80", closed[0]);
+	pool_checkin(pool, "host:80", newest[0]);
+	close(closed[1]); /* the server's idle timeout, while the connection was pooled */
+
+	int first = pool_checkout(pool, "host:80");
+	REQUIRE_IMPLEMENTED(first, "pool_checkout");
+	cr_assert_eq(first, newest[0],
+	             "pool_checkout: the most recently checked in live connection comes first");
+	int second = pool_checkout(pool, "host:80");
+	cr_assert_neq(second, closed[0],
+	              "pool_checkout: a connection the server has closed is never handed out");
+	cr_assert_eq(second, older[0],
+	             "pool_checkout: past a closed connection, the next live one is still found "
+	             "(got %d)", second);
+	cr_assert(!is_open(closed[0]),
+	          "pool_checkout: the closed connection found on the way is closed here, or its "
+	          "descriptor leaks");
+	cr_assert_eq(pool_checkout(pool, "host:80"), -ENOENT, "pool_checkout: none left: -ENOENT");
+	cr_assert_eq(pool_checkout(pool, "other:80"), -ENOENT,
+	             "pool_checkout: no pool for that host: -ENOENT");
+
+	char stats[128] = "";
+	FILE *out = fmemopen(stats, sizeof stats, "w");
+	cr_assert(out != NULL, "fmemopen");
+	pool_print_stats(pool, out);
+	fclose(out);
+	cr_assert(strstr(stats, "2 reused, 1 found closed") != NULL,
+	          "pool_checkout: each connection handed out counts in reused, each closed one "
+	          "found on the way in stale; the pool said: %s",
+	          stats);
+	close(newest[0]);
+	close(older[0]);
+	close(newest[1]);
+	close(older[1]);
+	pool_free(pool);
+	loop_free(loop);
 }

@@ -52,6 +52,46 @@ ParameterizedTest(struct backend *backend, selector, reports_each_ready_descript
 	selector_free(selector);
 }
 
+ParameterizedTestParameters(selector, describes_each_ready_descriptor_by_its_own_events)
+{
+	return backend_names();
+}
+
+/* Two descriptors ready in one wait, each for something else: every entry
+ * describes its own descriptor's events, and only the ready ones count. */
+ParameterizedTest(struct backend *backend, selector, describes_each_ready_descriptor_by_its_own_events)
+{
+	struct selector *selector = new_selector(backend->name);
+	int readable[2], writable[2];
+	make_socketpair(readable);
+	make_socketpair(writable);
+	put_byte(readable[1]);
+	cr_assert_eq(selector_modify(selector, readable[0], 0, SELECTOR_READ), 0, "watch one");
+	cr_assert_eq(selector_modify(selector, writable[0], 0, SELECTOR_WRITE), 0, "watch two");
+	struct selector_event events[8];
+	int count = selector_wait(selector, 0, events, 8);
+	if (strcmp(backend->name, "epoll") == 0)
+		REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
+	cr_assert_eq(count, 2,
+	             "%s: two descriptors are ready, so two entries: the count the kernel "
+	             "reported, not the room in the buffer (got %d)",
+	             backend->name, count);
+	for (int i = 0; i < count; i++) {
+		bool is_readable = events[i].fd == readable[0];
+		cr_assert(is_readable || events[i].fd == writable[0], "%s: entry %d names a watched "
+		          "descriptor", backend->name, i);
+		cr_assert_eq(events[i].mask, is_readable ? SELECTOR_READ : SELECTOR_WRITE,
+		             "%s: entry %d describes its own descriptor's events (%s), not another "
+		             "entry's",
+		             backend->name, i, is_readable ? "readable" : "writable");
+	}
+	cr_assert_eq(selector_modify(selector, readable[0], SELECTOR_READ, 0), 0, "forget one");
+	cr_assert_eq(selector_modify(selector, writable[0], SELECTOR_WRITE, 0), 0, "forget two");
+	close_pair(readable);
+	close_pair(writable);
+	selector_free(selector);
+}
+
 ParameterizedTestParameters(selector, wait_with_nothing_watched_just_sleeps)
 {
 	return backend_names();
@@ -144,4 +184,27 @@ ParameterizedTest(struct backend *backend, selector, poll_and_epoll_take_high_de
 	loop_free(loop);
 	close(high);
 	close_pair(fds);
+}
+
+/* A pipe whose writer has gone, with nothing left in it: epoll reports
+ * EPOLLHUP alone, which must still wake whoever reads it. */
+Test(selector, epoll_reports_a_hang_up_as_ready_both_ways)
+{
+	struct selector *selector = new_selector("epoll");
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0, "pipe: %s", strerror(errno));
+	close(fds[1]);
+	cr_assert_eq(selector_modify(selector, fds[0], 0, SELECTOR_READ), 0, "watch the pipe");
+	struct selector_event events[2];
+	int count = selector_wait(selector, 0, events, 2);
+	REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
+	cr_assert_eq(count, 1, "epoll_wait_ready: the pipe whose writer has gone is ready (got %d)",
+	             count);
+	cr_assert_eq(events[0].mask, SELECTOR_READ | SELECTOR_WRITE,
+	             "epoll_wait_ready: a hang-up (EPOLLHUP) or an error counts as ready both ways, "
+	             "so that the callback that reads finds out; the mask was %d",
+	             events[0].mask);
+	cr_assert_eq(selector_modify(selector, fds[0], SELECTOR_READ, 0), 0, "forget it");
+	close(fds[0]);
+	selector_free(selector);
 }

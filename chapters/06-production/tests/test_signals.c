@@ -210,3 +210,26 @@ Test(signals, wakes_a_loop_blocked_in_its_poll)
 	close_pair(fds);
 	loop_free(loop);
 }
+
+static void count_call(void *arg)
+{
+	++*(int *)arg;
+}
+
+/* More signals than one read() of the pipe takes at once: the reader
+ * drains the pipe, since "waiting for signals is not work" and the loop
+ * may not come round for the rest. */
+Test(signals, a_hundred_signals_are_a_hundred_calls_in_one_iteration)
+{
+	struct loop *loop = backend_loop("epoll");
+	int calls = 0;
+	cr_assert_eq(loop_add_signal_handler(loop, SIGUSR1, count_call, &calls), 0, "add SIGUSR1");
+	for (int i = 0; i < 100; i++)
+		cr_assert_eq(raise(SIGUSR1), 0, "raise(SIGUSR1)");
+	run_a_little(loop);
+	cr_assert_eq(calls, 100,
+	             "dispatch_signals: every signal that arrived has its callback called once the "
+	             "pipe is readable: read until it is empty (EAGAIN), not once (got %d of 100)",
+	             calls);
+	loop_free(loop);
+}

@@ -222,3 +222,52 @@ Test(workpool, an_idle_pool_is_not_work)
 	workpool_free(NULL);
 	loop_free(loop);
 }
+
+static int quick_job(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* One worker takes the jobs in order and puts each on the DONE list before
+ * it takes the next: once the last job, a gate, has started, the four
+ * before it are all on the list, and one wake-up must finish them all. */
+Test(workpool, one_wake_up_finishes_every_job_on_the_done_list)
+{
+	struct loop *loop = backend_loop("epoll");
+	struct workpool *pool = new_pool(loop, 1);
+	struct future *quick[4];
+	for (int i = 0; i < 4; i++) {
+		quick[i] = workpool_submit(pool, quick_job, NULL);
+		cr_assert(quick[i] != NULL, "workpool_submit");
+	}
+	struct gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, false, false,
+		          false };
+	struct future *gated = workpool_submit(pool, wait_at_gate, &g);
+	cr_assert(gated != NULL, "workpool_submit");
+	pthread_mutex_lock(&g.lock);
+	while (!g.started)
+		pthread_cond_wait(&g.opened, &g.lock);
+	pthread_mutex_unlock(&g.lock);
+	int rc = loop_run_once(loop);
+	REQUIRE_IMPLEMENTED(rc, "complete_jobs");
+	cr_assert(rc >= 0, "loop_run_once: %s", strerror(-rc));
+	int finished = 0;
+	for (int i = 0; i < 4; i++)
+		finished += future_done(quick[i]);
+	cr_assert_eq(finished, 4,
+	             "complete_jobs: one wake-up finishes every job on the DONE list, taken whole, "
+	             "not only the first: the eventfd only says \"look at the list\" (%d of 4 "
+	             "finished)",
+	             finished);
+	pthread_mutex_lock(&g.lock);
+	g.open = true;
+	pthread_cond_broadcast(&g.opened);
+	pthread_mutex_unlock(&g.lock);
+	cr_assert_eq(loop_run(loop), 0, "loop_run waits for the gated job");
+	for (int i = 0; i < 4; i++)
+		future_free(quick[i]);
+	future_free(gated);
+	workpool_free(pool);
+	loop_free(loop);
+}
