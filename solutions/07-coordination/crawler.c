@@ -103,9 +103,8 @@ static int add_url(struct crawler *c, const char *url)
 	int added = urlset_add(&c->seen, url, &id);
 	if (added <= 0)
 		return added;
-	if (queue_put_nowait(c->todo, (void *)urlset_url(&c->seen, id)) < 0)
-		return -ENOMEM;
-	return 1;
+	int rc = queue_put_nowait(c->todo, (void *)urlset_url(&c->seen, id));
+	return rc < 0 ? rc : 1;
 }
 
 /* What links_find found in one page, counted. */
@@ -332,10 +331,11 @@ struct future *crawler_run(struct crawler *c, const char *root, const char **why
 	}
 	set_origin(c, canonical);
 	struct crawl *m = calloc(1, sizeof *m);
-	if (!m || add_url(c, canonical) < 0) {
+	int rc = m ? add_url(c, canonical) : -ENOMEM;
+	if (rc < 0) {
 		free(m);
-		*why = "out of memory";
-		errno = ENOMEM;
+		*why = rc == -ENOSYS ? "not implemented yet (a TODO of this chapter)" : "out of memory";
+		errno = -rc;
 		return NULL;
 	}
 	m->c = c;

@@ -65,17 +65,25 @@ static bool nobody_waits(const struct lock *lock)
 	return true;
 }
 
-/* The code after `await fut` in asyncio's acquire, for a waiter whose
- * await is over: woken, it takes the lock; cancelled or given up, it
- * passes the turn on if the lock is still free. */
-static void after_wait(struct waiter *w, enum waiter_end end, void *owner)
+/*
+ * The code after `await fut` in asyncio's acquire, for a waiter whose
+ * await is over (waiter.h): woken, it takes the lock; cancelled while it
+ * waited, or given up after it was woken, it passes the turn on if the
+ * lock is still free. Returns 0.
+ */
+static int claim_or_pass(struct lock *lock, enum waiter_end end)
 {
-	(void)w;
-	struct lock *lock = owner;
 	if (end == WAITER_WOKEN)
 		lock->locked = true;
 	else if (!lock->locked)
-		wake_up_first(lock);
+		return wake_up_first(lock);
+	return 0;
+}
+
+static void after_wait(struct waiter *w, enum waiter_end end, void *owner)
+{
+	(void)w;
+	claim_or_pass(owner, end);
 }
 
 struct future *lock_acquire(struct lock *lock)

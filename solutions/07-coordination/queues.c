@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "event.h"
 #include "future.h"
@@ -180,11 +181,13 @@ static void after_put(struct waiter *w, enum waiter_end end, void *owner)
 struct future *queue_put(struct queue *q, void *item)
 {
 	if (!queue_full(q)) {
-		struct future *ready = waiter_ready(q->loop, NULL);
-		if (ready && store(q, item) < 0) {
-			future_free(ready);
-			return NULL;
-		}
+		struct future *ready = future_new(q->loop);
+		int rc = ready ? store(q, item) : -ENOMEM;
+		if (rc == 0)
+			future_set_result(ready, NULL, NULL);
+		else if (ready)
+			future_set_exception(ready, rc,
+			                     rc == -ENOSYS ? "not implemented yet: store" : strerror(-rc));
 		return ready;
 	}
 	struct future *putter = waiter_new(q->loop, &q->putters, after_put, q);

@@ -120,8 +120,8 @@ int semaphore_release(struct semaphore *sem)
 	if (sem->bound >= 0 && sem->value >= sem->bound)
 		return -EOVERFLOW;
 	sem->value++;
-	wake_up_next(sem);
-	return 0;
+	int rc = wake_up_next(sem);
+	return rc < 0 ? rc : 0;
 }
 
 int semaphore_value(const struct semaphore *sem)

@@ -80,7 +80,6 @@ static int collect(struct taskgroup *tg, int code, const char *message)
 static int finish(struct taskgroup *tg)
 {
 	struct future *exit = tg->exit;
-	future_set_class(exit, NULL, NULL);
 	if (tg->propagate_cancel && tg->error_count == 0)
 		return future_cancel_base(exit, tg->cancel_message) ? 0 : -EINVAL;
 	if (tg->block_error && tg->block_error != -ECANCELED)
@@ -130,16 +129,24 @@ static int task_over(struct taskgroup *tg, struct future *task)
 	return rc;
 }
 
+/* No task is left: the exit is over. The starter's stub of finish fails
+ * it rather than leave the parent waiting for ever. */
+static void end_exit(struct taskgroup *tg)
+{
+	future_set_class(tg->exit, NULL, NULL);
+	if (finish(tg) == -ENOSYS)
+		future_set_exception_base(tg->exit, -ENOSYS, "not implemented yet: finish");
+	future_free(tg->exit);
+	tg->exit = NULL;
+}
+
 static void on_task_done(struct future *task, void *arg)
 {
 	struct taskgroup *tg = arg;
 	task_over(tg, task);
 	forget(tg, task);
-	if (tg->exit && tg->task_count == 0) {
-		finish(tg);
-		future_free(tg->exit);
-		tg->exit = NULL;
-	}
+	if (tg->exit && tg->task_count == 0)
+		end_exit(tg);
 }
 
 struct future *taskgroup_create_task(struct taskgroup *tg, const char *name, task_step_fn *step,
@@ -209,9 +216,7 @@ struct future *taskgroup_exit(struct taskgroup *tg, int outcome)
 		future_set_class(exit, &exit_class, tg);
 		return exit;
 	}
-	finish(tg);
-	future_free(tg->exit);
-	tg->exit = NULL;
+	end_exit(tg);
 	return exit;
 }
 
