@@ -210,6 +210,35 @@ async def _(h):
     return f"{outcome} locked:{h.call(cond.locked)}"
 
 
+@case("condition.notified_then_cancelled", pins=L + "test_wait_cancel_after_notify",
+      needs="coordination", expect={"3.11": "order=a! b:state=pending",
+                                    "3.13": "order=a!,b b:state=finished"})
+async def _(h):
+    """A wait notified, then cancelled before it runs: 3.12 loses the notification, 3.13 passes it on."""
+    cond = asyncio.Condition()
+
+    async def waiter(name):
+        async with cond:
+            try:
+                await cond.wait()
+                h.log(name)
+            except asyncio.CancelledError:
+                h.log(f"{name}!")
+                raise
+    a = asyncio.create_task(waiter("a"))
+    b = asyncio.create_task(waiter("b"))
+    await asyncio.sleep(0)
+    async with cond:
+        cond.notify(1)
+    a.cancel()
+    for _ in range(5):
+        await asyncio.sleep(0)
+    outcome = f"{h.order()} b:{h.state(b)}"
+    b.cancel()
+    await asyncio.gather(a, b, return_exceptions=True)
+    return outcome
+
+
 @case("condition.wait_needs_the_lock", pins=L + "test_wait_unacquired", needs="coordination",
       expect="error=RuntimeError")
 async def _(h):

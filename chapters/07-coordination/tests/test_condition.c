@@ -167,6 +167,36 @@ Test(condition, cancelled_while_it_waits_for_the_lock_it_still_gets_it)
 	loop_free(loop);
 }
 
+/* A wait notified, then cancelled before it runs, takes the lock back
+ * and ends cancelled; the notification is spent, and the other wait goes
+ * on waiting. That is 3.12's behaviour (3.13 passes the notification on:
+ * the conformance row condition.notified_then_cancelled). */
+Test(condition, a_notified_wait_cancelled_before_it_runs_spends_the_notification)
+{
+	struct loop *loop = quiet_loop();
+	struct condition *cond = condition_new(loop, NULL);
+	journal_reset();
+	struct cond_user a = { .cond = cond, .name = "a" }, b = { .cond = cond, .name = "b" };
+	struct future *ta = cond_user_task(loop, &a), *tb = cond_user_task(loop, &b);
+	run_iterations(loop, 3);
+	acquire_now(cond);
+	cr_assert_eq(condition_notify(cond, 1), 1, "one wait notified");
+	release(cond);
+	cancel(ta, NULL);
+	run_until(loop, ta);
+	cr_assert(future_cancelled(ta), "a ends CANCELLED");
+	cr_assert(a.held_after, "with the lock taken back first");
+	run_iterations(loop, 5);
+	cr_assert_str_eq(journal, "a! ", "b was not notified in a's place");
+	cr_assert(!future_done(tb), "b still waits");
+	cancel(tb, NULL);
+	run_until(loop, tb);
+	future_free(ta);
+	future_free(tb);
+	condition_free(cond);
+	loop_free(loop);
+}
+
 Test(condition, wait_and_notify_need_the_lock)
 {
 	struct loop *loop = quiet_loop();

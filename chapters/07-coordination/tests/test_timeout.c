@@ -183,6 +183,43 @@ Test(timeout, nested_scopes_each_convert_only_their_own)
 	loop_free(loop);
 }
 
+/* CPython's test_nested_timeouts: two scopes with the same deadline
+ * both cancel the task; the inner one sees a cancellation that is not
+ * only its own and lets it through, the outer one converts it. */
+struct same_deadline {
+	int resume_point;
+	struct loop *loop;
+	struct timeout *outer, *inner;
+	int inner_outcome, outcome;
+};
+
+static int same_deadline_step(struct task *task, void *frame)
+{
+	struct same_deadline *s = frame;
+	CORO_BEGIN(s);
+	s->outer = timeout_enter_at(task, 0.01);
+	s->inner = timeout_enter_at(task, 0.01);
+	CORO_TRY_AWAIT(task, s, sleep_for(s->loop, 10), s->outcome);
+	s->inner_outcome = s->outcome = timeout_exit(s->inner, s->outcome);
+	s->outcome = timeout_exit(s->outer, s->outcome);
+	CORO_END(task, s);
+}
+
+Test(timeout, two_scopes_with_one_deadline)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct same_deadline s = { .loop = loop };
+	struct future *t = task_create(loop, "same", same_deadline_step, &s, NULL);
+	run_until(loop, t);
+	cr_assert_eq(s.inner_outcome, -ECANCELED, "the inner scope lets it through: another "
+	                                          "cancel is pending");
+	cr_assert_eq(s.outcome, -ETIMEDOUT, "the outer scope turns it into a timeout");
+	cr_assert_eq(task_cancelling(t), 0, "both cancels taken back");
+	future_free(t);
+	loop_free(loop);
+}
+
 /* CPython's test_reschedule: a later deadline, then an earlier one. */
 struct moving {
 	int resume_point;
