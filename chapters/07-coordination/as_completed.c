@@ -165,7 +165,7 @@ void as_completed_free(struct as_completed *ac)
 {
 	if (!ac)
 		return;
-	for (size_t i = 0; i < ac->count; i++) {
+	for (size_t i = 0; ac->futures && i < ac->count; i++) {
 		future_remove_done_callback(ac->futures[i], on_completion, ac);
 		future_free(ac->futures[i]);
 	}

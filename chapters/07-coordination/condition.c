@@ -77,8 +77,12 @@ void condition_free(struct condition *cond)
 		return;
 	/* No after_notify runs from now on; end every wait here, cancelled. */
 	waiter_line_cancel(&cond->waiters, "the condition was freed");
-	while (cond->waits) {
-		struct wait *wait = cond->waits;
+	struct wait *next = cond->waits;
+	cond->waits = NULL;
+	while (next) {
+		struct wait *wait = next;
+		next = wait->next;
+		wait->prev = wait->next = NULL;
 		if (wait->relock) {
 			future_remove_done_callback(wait->relock, on_relocked, wait);
 			future_cancel(wait->relock, NULL);

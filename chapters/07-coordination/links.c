@@ -88,7 +88,9 @@ static const char *attribute_value(const char *p, const char *end, char *value, 
 		p++;
 	if (p == end)
 		return NULL;
-	char quote = *p == '"' || *p == '\'' ? *p++ : '\0';
+	char quote = 0;
+	if (*p == '"' || *p == '\'')
+		quote = *p++;
 	const char *start = p;
 	while (p < end && (quote ? *p != quote : !isspace((unsigned char)*p) && *p != '>'))
 		p++;

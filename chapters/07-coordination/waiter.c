@@ -41,16 +41,17 @@ static void release(void *self)
 	free(self);
 }
 
-static void unlink_waiter(struct waiter *w)
+/* Take W out of LINE, the line it is in. */
+static void unlink_waiter(struct waiter_line *line, struct waiter *w)
 {
 	if (w->prev)
 		w->prev->next = w->next;
 	else
-		w->line->head = w->next;
+		line->head = w->next;
 	if (w->next)
 		w->next->prev = w->prev;
 	else
-		w->line->tail = w->prev;
+		line->tail = w->prev;
 	w->line = NULL;
 	w->prev = w->next = NULL;
 }
@@ -66,7 +67,7 @@ static void on_done(struct future *future, void *arg)
 	enum waiter_end end = future_cancelled(future) ? WAITER_CANCELLED
 	                      : w->given_up            ? WAITER_GAVE_UP
 	                                               : WAITER_WOKEN;
-	unlink_waiter(w);
+	unlink_waiter(w->line, w);
 	if (w->after)
 		w->after(w, end, w->owner);
 	future_free(future); /* the line's reference */
@@ -151,7 +152,7 @@ void waiter_line_cancel(struct waiter_line *line, const char *message)
 	while (line->head) {
 		struct waiter *w = line->head;
 		struct future *future = w->future;
-		unlink_waiter(w);
+		unlink_waiter(line, w);
 		w->over = true;
 		future_cancel(future, message);
 		future_free(future);

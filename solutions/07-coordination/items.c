@@ -43,7 +43,7 @@ static int grow(struct items *items)
 	void **ring = malloc(capacity * sizeof *ring);
 	if (!ring)
 		return -ENOMEM;
-	for (size_t i = 0; i < items->count; i++)
+	for (size_t i = 0; items->capacity > 0 && i < items->count; i++)
 		ring[i] = *at(items, i);
 	free(items->ring);
 	items->ring = ring;
