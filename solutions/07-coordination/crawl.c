@@ -201,9 +201,9 @@ static int crawl(const struct command_line *cl, struct loop *loop, struct crawle
 	crawler_counts(c, &counts);
 	int status = rc < 0 ? 1 : report_end(&run, &counts);
 	printf("%zu pages, %zu redirects, %zu broken links, %zu links elsewhere, in %.3f s with "
-	       "%d workers\n",
+	       "%d worker%s\n",
 	       counts.pages, counts.redirects, counts.broken, counts.outside,
-	       events_elapsed(events), cl->options.workers);
+	       events_elapsed(events), cl->options.workers, cl->options.workers == 1 ? "" : "s");
 	if (cl->trace_path && (rc = events_write_trace(events, cl->trace_path, PROGRAM_LABEL)) < 0) {
 		fprintf(stderr, "crawl: cannot write trace %s: %s\n", cl->trace_path, strerror(-rc));
 		status = status ? status : 1;

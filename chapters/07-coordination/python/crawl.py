@@ -203,7 +203,7 @@ async def main(args):
         status = 1
     print(f"{crawler.pages} pages, {crawler.redirects} redirects, {crawler.broken} broken "
           f"links, {crawler.outside} links elsewhere, in {time.monotonic() - crawler.start:.3f}"
-          f" s with {args.j} workers")
+          f" s with {args.j} worker{'' if args.j == 1 else 's'}")
     return status or (1 if crawler.broken else 0)
 
 

@@ -121,8 +121,9 @@ Test(lock, a_waiter_cancelled_while_it_waits_leaves_the_line)
 	struct future *tq = user_task(loop, &quitter), *tp = user_task(loop, &patient);
 	run_once(loop);
 	cancel(tq, "changed its mind");
-	run_once(loop);
+	run_iterations(loop, 2);
 	cr_assert(future_cancelled(tq), "the cancelled waiter ends CANCELLED");
+	cr_assert_str_eq(journal, "q! ", "the lock is still held: the next waiter is not woken");
 	release(lock);
 	run_once(loop);
 	cr_assert_str_eq(journal, "q! p ", "the lock skips it and goes to the next");
