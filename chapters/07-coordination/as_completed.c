@@ -25,14 +25,14 @@
 
 struct as_completed {
 	struct loop *loop;
-	struct items finished;     /* finished, not given out yet, in order */
-	struct waiter_line nexts;  /* given out, waiting */
-	struct handle *timer;      /* or NULL */
+	struct items finished;    /* finished, not given out yet, in order */
+	struct waiter_line nexts; /* given out, waiting */
+	struct handle *timer;     /* or NULL */
 	bool timed_out;
-	size_t todo;               /* watched, not finished yet */
-	size_t handed;             /* as_completed_next calls so far */
+	size_t todo;   /* watched, not finished yet */
+	size_t handed; /* as_completed_next calls so far */
 	size_t count;
-	struct future **futures;   /* watched, one reference each */
+	struct future **futures; /* watched, one reference each */
 };
 
 /* The oldest next still waiting, or NULL. */
@@ -57,7 +57,8 @@ static void on_completion(struct future *future, void *arg)
 	struct as_completed *ac = arg;
 	ac->todo--;
 	if (items_push(&ac->finished, future) < 0)
-		loop_call_exception_handler(ac->loop, "as_completed: out of memory: a future was lost");
+		loop_call_exception_handler(ac->loop,
+		                            "as_completed: out of memory: a future was lost");
 	hand_on(ac);
 	if (ac->todo == 0 && ac->timer) {
 		handle_cancel(ac->timer);

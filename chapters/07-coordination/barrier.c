@@ -70,7 +70,7 @@ struct wait_frame {
 	int resume_point;
 	struct barrier *b;
 	int index;
-	int rc;     /* the error to end with, or 0 */
+	int rc; /* the error to end with, or 0 */
 	int outcome;
 };
 
@@ -161,7 +161,8 @@ static struct future *change(struct barrier *b, bool abort)
 	if (!f)
 		return NULL;
 	*f = (struct change_frame){ .b = b, .abort = abort };
-	return task_create(b->loop, abort ? "barrier_abort" : "barrier_reset", change_step, f, free);
+	return task_create(b->loop, abort ? "barrier_abort" : "barrier_reset", change_step, f,
+	                   free);
 }
 
 struct future *barrier_reset(struct barrier *b)

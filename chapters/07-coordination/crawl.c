@@ -173,7 +173,8 @@ static int report_end(const struct run *run, const struct crawl_counts *counts)
 	}
 	future_exception(run->crawl, &error);
 	if (error && error->code == -ETIMEDOUT)
-		fprintf(stderr, "crawl: stopped at the deadline of %.1f s: %zu URL%s never fetched\n",
+		fprintf(stderr,
+		        "crawl: stopped at the deadline of %.1f s: %zu URL%s never fetched\n",
 		        run->cl->options.deadline, left, left == 1 ? "" : "s");
 	else if (error)
 		fprintf(stderr, "crawl: the crawl failed: %s\n", error->message);
@@ -204,8 +205,10 @@ static int crawl(const struct command_line *cl, struct loop *loop, struct crawle
 	       "%d worker%s\n",
 	       counts.pages, counts.redirects, counts.broken, counts.outside,
 	       events_elapsed(events), cl->options.workers, cl->options.workers == 1 ? "" : "s");
-	if (cl->trace_path && (rc = events_write_trace(events, cl->trace_path, PROGRAM_LABEL)) < 0) {
-		fprintf(stderr, "crawl: cannot write trace %s: %s\n", cl->trace_path, strerror(-rc));
+	if (cl->trace_path &&
+	    (rc = events_write_trace(events, cl->trace_path, PROGRAM_LABEL)) < 0) {
+		fprintf(stderr, "crawl: cannot write trace %s: %s\n", cl->trace_path,
+		        strerror(-rc));
 		status = status ? status : 1;
 	}
 	future_free(run.crawl);

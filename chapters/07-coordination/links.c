@@ -110,8 +110,7 @@ static bool starts_attribute(const char *body, const char *p)
 	return p == body || isspace((unsigned char)p[-1]);
 }
 
-int links_find(const char *body, size_t len, const char *base_url, links_found_cb *found,
-               void *arg)
+int links_find(const char *body, size_t len, const char *base_url, links_found_cb *found, void *arg)
 {
 	struct url base;
 	const char *why;

@@ -192,7 +192,8 @@ struct future *queue_put(struct queue *q, void *item)
 			future_set_result(ready, NULL, NULL);
 		else if (ready)
 			future_set_exception(ready, rc,
-			                     rc == -ENOSYS ? "not implemented yet: store" : strerror(-rc));
+			                     rc == -ENOSYS ? "not implemented yet: store"
+			                                   : strerror(-rc));
 		return ready;
 	}
 	struct future *putter = waiter_new(q->loop, &q->putters, after_put, q);

@@ -63,7 +63,8 @@ static int collect(struct taskgroup *tg, int code, const char *message)
 		if (grown)
 			tg->errors = grown;
 		free(copy);
-		loop_call_exception_handler(tg->loop, "taskgroup: out of memory: an error was lost");
+		loop_call_exception_handler(tg->loop,
+		                            "taskgroup: out of memory: an error was lost");
 		return -ENOMEM;
 	}
 	tg->errors = grown;
@@ -191,7 +192,8 @@ static bool cancel_exit(struct future *exit, const char *message, void *self)
 	struct taskgroup *tg = self;
 	if (!tg->aborting) {
 		tg->propagate_cancel = true;
-		snprintf(tg->cancel_message, sizeof tg->cancel_message, "%s", message ? message : "");
+		snprintf(tg->cancel_message, sizeof tg->cancel_message, "%s",
+		         message ? message : "");
 		abort_all(tg);
 	}
 	return true;

@@ -25,7 +25,7 @@ struct wait {
 	struct future *waiter;   /* its future (borrowed: the line holds it) */
 	struct handle *timer;    /* or NULL */
 	enum wait_when when;
-	size_t counter;          /* futures not done yet */
+	size_t counter;             /* futures not done yet */
 	struct wait_result *result; /* the waiter's result, filled by after_wait */
 	size_t count;
 	struct future *futures[]; /* one reference each */
@@ -161,7 +161,8 @@ struct future *wait_futures(struct loop *loop, struct future *const futures[], s
 		return NULL;
 	}
 	wait->waiter = waiter;
-	if (timeout != WAIT_FOREVER && !(wait->timer = loop_call_later(loop, timeout, on_timeout, wait)))
+	if (timeout != WAIT_FOREVER &&
+	    !(wait->timer = loop_call_later(loop, timeout, on_timeout, wait)))
 		release_waiter(wait); /* out of memory: better at once than never */
 	for (size_t i = 0; i < wait->count; i++)
 		if (future_add_done_callback(wait->futures[i], on_completion, wait) < 0)

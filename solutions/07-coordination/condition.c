@@ -204,9 +204,10 @@ struct future *condition_wait(struct condition *cond)
 		free(wait);
 		return NULL;
 	}
-	*wait = (struct wait){
-		.cond = cond, .outer = future_retain(outer), .notified = notified, .next = cond->waits
-	};
+	*wait = (struct wait){ .cond = cond,
+		               .outer = future_retain(outer),
+		               .notified = notified,
+		               .next = cond->waits };
 	if (cond->waits)
 		cond->waits->prev = wait;
 	cond->waits = wait;
@@ -232,8 +233,7 @@ static int wait_for_step(struct task *task, void *frame)
 	CORO_END(task, f);
 }
 
-struct future *condition_wait_for(struct condition *cond, condition_predicate *predicate,
-                                  void *arg)
+struct future *condition_wait_for(struct condition *cond, condition_predicate *predicate, void *arg)
 {
 	struct wait_for_frame *f = malloc(sizeof *f);
 	if (!f)

@@ -32,9 +32,9 @@ struct crawler {
 	const struct crawl_options *options;
 	FILE *out, *err;
 	struct events *events;
-	char origin[URL_MAX];  /* "http://host:port/": what is crawled */
-	struct urlset seen;    /* owns every URL; the queue borrows them */
-	struct queue *todo;    /* URLs to fetch */
+	char origin[URL_MAX]; /* "http://host:port/": what is crawled */
+	struct urlset seen;   /* owns every URL; the queue borrows them */
+	struct queue *todo;   /* URLs to fetch */
 	struct future **workers;
 	struct crawl_counts counts;
 };
@@ -45,8 +45,9 @@ struct crawler *crawler_new(struct loop *loop, const struct crawl_options *optio
 	struct crawler *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	*c = (struct crawler){ .loop = loop, .options = options, .out = out, .err = err,
-		               .events = events };
+	*c = (struct crawler){
+		.loop = loop, .options = options, .out = out, .err = err, .events = events
+	};
 	c->todo = queue_new(loop, 0);
 	c->workers = calloc((size_t)options->workers, sizeof *c->workers);
 	if (!c->todo || !c->workers) {
@@ -195,10 +196,10 @@ static int visit(struct crawler *c, int id, const char *url, int outcome, struct
 struct worker {
 	int resume_point;
 	struct crawler *c;
-	const char *url;        /* borrowed from the seen set */
+	const char *url; /* borrowed from the seen set */
 	size_t id;
-	struct timeout *scope;  /* the page timeout */
-	struct future *fetch;   /* the page task */
+	struct timeout *scope; /* the page timeout */
+	struct future *fetch;  /* the page task */
 	int outcome;
 };
 
@@ -334,7 +335,8 @@ struct future *crawler_run(struct crawler *c, const char *root, const char **why
 	int rc = m ? add_url(c, canonical) : -ENOMEM;
 	if (rc < 0) {
 		free(m);
-		*why = rc == -ENOSYS ? "not implemented yet (a TODO of this chapter)" : "out of memory";
+		*why = rc == -ENOSYS ? "not implemented yet (a TODO of this chapter)"
+		                     : "out of memory";
 		errno = -rc;
 		return NULL;
 	}

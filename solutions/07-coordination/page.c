@@ -40,7 +40,7 @@ struct page_fetch {
 	char request[URL_MAX + 512];
 	int request_len;
 	struct page *page;
-	bool closed;                 /* the server closed the connection */
+	bool closed; /* the server closed the connection */
 	struct response_parser parser;
 	char buf[16 * 1024];
 };

@@ -63,7 +63,8 @@ static int collect(struct taskgroup *tg, int code, const char *message)
 		if (grown)
 			tg->errors = grown;
 		free(copy);
-		loop_call_exception_handler(tg->loop, "taskgroup: out of memory: an error was lost");
+		loop_call_exception_handler(tg->loop,
+		                            "taskgroup: out of memory: an error was lost");
 		return -ENOMEM;
 	}
 	tg->errors = grown;
@@ -117,8 +118,8 @@ static int task_over(struct taskgroup *tg, struct future *task)
 		return 0;
 	int rc = collect(tg, error->code, error->message);
 	if (task_get_state(tg->parent) == TASK_DONE) {
-		loop_call_exception_handler(tg->loop,
-		                            "taskgroup: a task failed, but its parent is done already");
+		loop_call_exception_handler(
+		        tg->loop, "taskgroup: a task failed, but its parent is done already");
 		return rc;
 	}
 	if (!tg->aborting && !tg->parent_cancel_requested) {
@@ -189,7 +190,8 @@ static bool cancel_exit(struct future *exit, const char *message, void *self)
 	struct taskgroup *tg = self;
 	if (!tg->aborting) {
 		tg->propagate_cancel = true;
-		snprintf(tg->cancel_message, sizeof tg->cancel_message, "%s", message ? message : "");
+		snprintf(tg->cancel_message, sizeof tg->cancel_message, "%s",
+		         message ? message : "");
 		abort_all(tg);
 	}
 	return true;

@@ -22,11 +22,11 @@ enum timeout_state { ENTERED, EXPIRING };
 
 struct timeout {
 	struct loop *loop;
-	struct future *task;   /* the task's future (a reference) */
+	struct future *task; /* the task's future (a reference) */
 	enum timeout_state state;
-	double when;           /* or TIMEOUT_NEVER */
-	int cancelling;        /* task_cancelling at enter */
-	struct handle *timer;  /* or NULL */
+	double when;          /* or TIMEOUT_NEVER */
+	int cancelling;       /* task_cancelling at enter */
+	struct handle *timer; /* or NULL */
 };
 
 /* The deadline: cancel the task, and remember that it was us. */

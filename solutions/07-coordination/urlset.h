@@ -20,10 +20,10 @@
 
 /* All zeroes is an empty set. */
 struct urlset {
-	char **urls;         /* in the order they were added */
+	char **urls; /* in the order they were added */
 	size_t count, capacity;
-	size_t *slots;       /* the hash table: 0 empty, else index + 1 */
-	size_t slot_count;   /* a power of two, at least twice COUNT */
+	size_t *slots;     /* the hash table: 0 empty, else index + 1 */
+	size_t slot_count; /* a power of two, at least twice COUNT */
 };
 
 /* urlset_add: add a copy of URL unless an equal one is there. Returns 1

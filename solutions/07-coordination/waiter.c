@@ -9,22 +9,22 @@
 #include <stdlib.h>
 
 struct waiter {
-	struct future *future; /* the line's reference, until after-wait has run */
+	struct future *future;    /* the line's reference, until after-wait has run */
 	struct waiter_line *line; /* NULL once out of the line */
 	struct waiter *prev, *next;
 	waiter_after_cb *after;
 	void *owner;
 	void *item;
-	bool over;      /* after-wait has run (or never will): nothing changes any more */
-	bool given_up;  /* woken, but its task was cancelled before it ran */
+	bool over;     /* after-wait has run (or never will): nothing changes any more */
+	bool given_up; /* woken, but its task was cancelled before it ran */
 };
 
 static void given_up(void *self);
 static void release(void *self);
 
-static const struct future_class waiter_class = {
-	.name = "waiter", .given_up = given_up, .release = release
-};
+static const struct future_class waiter_class = { .name = "waiter",
+	                                          .given_up = given_up,
+	                                          .release = release };
 
 /* future_cancel reached the future after it was woken: too late to cancel
  * it, so the task that awaits it will be told -ECANCELED instead of

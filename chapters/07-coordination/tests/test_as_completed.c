@@ -56,7 +56,8 @@ Test(as_completed, they_come_out_in_the_order_they_finish)
 	struct virtual_clock clock;
 	struct loop *loop = virtual_loop(&clock);
 	journal_reset();
-	struct timed t[3] = { { new_future(loop), "c" }, { new_future(loop), "a" },
+	struct timed t[3] = { { new_future(loop), "c" },
+		              { new_future(loop), "a" },
 		              { new_future(loop), "b" } };
 	double delays[3] = { 0.3, 0.1, 0.2 };
 	struct future *fs[3];

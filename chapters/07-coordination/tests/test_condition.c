@@ -233,7 +233,8 @@ static int for_user_step(struct task *task, void *frame)
 	struct for_user *u = frame;
 	CORO_BEGIN(u);
 	CORO_AWAIT(task, u, taken(condition_acquire(u->cond), "condition_acquire"));
-	CORO_AWAIT(task, u, taken(condition_wait_for(u->cond, predicate, NULL), "condition_wait_for"));
+	CORO_AWAIT(task, u,
+	           taken(condition_wait_for(u->cond, predicate, NULL), "condition_wait_for"));
 	write_down("1");
 	condition_release(u->cond);
 	CORO_END(task, u);

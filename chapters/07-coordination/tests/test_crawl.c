@@ -76,7 +76,8 @@ Test(crawl, three_workers_cannot_pass_a_barrier_of_four)
 		               NULL };
 	run_crawl(&run, args);
 	cr_assert_eq(run.status, 1, "the barrier turned them away; stderr:\n%s", run.err);
-	cr_assert_eq(occurrences(run.err, "HTTP 503"), 4, "pages 1 to 4 were refused:\n%s", run.err);
+	cr_assert_eq(occurrences(run.err, "HTTP 503"), 4, "pages 1 to 4 were refused:\n%s",
+	             run.err);
 	run_free(&run);
 }
 
@@ -99,8 +100,9 @@ Test(crawl, a_stalled_page_times_out_alone)
 Test(crawl, the_deadline_stops_the_whole_crawl)
 {
 	struct run run;
-	const char *args[] = { "-t", "30", "--deadline", "0.5",
-		               site("pages=3&fanout=2&cross=0&stalls=2"), NULL };
+	const char *args[] = {
+		"-t", "30", "--deadline", "0.5", site("pages=3&fanout=2&cross=0&stalls=2"), NULL
+	};
 	run_crawl(&run, args);
 	cr_assert_eq(run.status, 1, "stopped early: exit 1; stderr:\n%s", run.err);
 	cr_assert_eq(count_lines(run.err), 1, "one line:\n%s", run.err);

@@ -11,32 +11,32 @@
 
 #include "crawling.h"
 
-TestSuite(crawl_faults, .init = testkit_start_fixture, .fini = testkit_stop_fixture,
-          .timeout = 60);
+TestSuite(crawl_faults, .init = testkit_start_fixture, .fini = testkit_stop_fixture, .timeout = 60);
 
 struct fault {
 	const char *name;
-	const char *path;  /* on the fixture */
-	const char *cause; /* the error line says this; NULL: the crawl succeeds */
+	const char *path;   /* on the fixture */
+	const char *cause;  /* the error line says this; NULL: the crawl succeeds */
 	bool short_timeout; /* -t 0.5 */
 };
 
 static const struct fault faults[] = {
 	{ "status_404", "/files/g.bin?status=404", "HTTP 404 Not Found", false },
 	{ "status_500", "/files/g.bin?status=500", "HTTP 500 Internal Server Error", false },
-	{ "truncate", "/files/t.bin?size=4000&truncate=1000", "truncated body: got 1000 of 4000 bytes",
-	  false },
+	{ "truncate", "/files/t.bin?size=4000&truncate=1000",
+	  "truncated body: got 1000 of 4000 bytes", false },
 	{ "truncate_chunked", "/files/t.bin?size=4000&truncate=1000&chunked=1", "truncated body",
 	  false },
 	{ "reset", "/files/r.bin?size=1000000&reset=1000", "connection reset by peer", false },
 	{ "stall", "/files/s.bin?stall=1", "timed out after 0.5 s", true },
-	{ "stall_after_status", "/files/s.bin?stall_after_status=1", "timed out after 0.5 s", true },
+	{ "stall_after_status", "/files/s.bin?stall_after_status=1", "timed out after 0.5 s",
+	  true },
 	{ "drip", "/files/d.bin?drip=1", "timed out after 0.5 s", true },
 	{ "malformed", "/files/m.bin?malformed=1", "malformed response: bad status line", false },
 	{ "header_line_of_1_MiB", "/files/h.bin?long_header=1048576",
 	  "malformed response: headers longer than", false },
-	{ "101_headers", "/files/h.bin?many_headers=101", "malformed response: more than 100 headers",
-	  false },
+	{ "101_headers", "/files/h.bin?many_headers=101",
+	  "malformed response: more than 100 headers", false },
 	{ "negative_content_length", "/files/h.bin?content_length=-5",
 	  "malformed response: bad Content-Length", false },
 	{ "overflowing_chunk_size", "/files/h.bin?chunk_size=FFFFFFFFFFFFFFFFFFFFFFFF",
@@ -81,8 +81,8 @@ ParameterizedTest(size_t *index, crawl_faults, every_fault_as_the_root,
 		             run.err);
 		cr_assert(strncmp(run.err, "crawl: ", 7) == 0 && strstr(run.err, url),
 		          "%s: the line names the URL: %s", f->name, run.err);
-		cr_assert(strstr(run.err, f->cause), "%s: the line says \"%s\": %s", f->name, f->cause,
-		          run.err);
+		cr_assert(strstr(run.err, f->cause), "%s: the line says \"%s\": %s", f->name,
+		          f->cause, run.err);
 		cr_assert_eq(summary_of(&run).broken, 1, "%s: one broken link", f->name);
 	} else {
 		cr_assert_eq(run.status, 0, "%s: exit status 0, got %d; stderr:\n%s", f->name,
@@ -92,8 +92,9 @@ ParameterizedTest(size_t *index, crawl_faults, every_fault_as_the_root,
 		cr_assert(s.pages <= 1 && s.broken == 0, "%s: at most the one page, nothing broken",
 		          f->name);
 		struct fixture_stats st = server_stats();
-		cr_assert_eq(st.max_per_url, 1, "%s: every URL fetched once (a loop is not followed "
-		                                "round), the most for one URL was %ld",
+		cr_assert_eq(st.max_per_url, 1,
+		             "%s: every URL fetched once (a loop is not followed "
+		             "round), the most for one URL was %ld",
 		             f->name, st.max_per_url);
 	}
 	run_free(&run);
@@ -108,14 +109,21 @@ Test(crawl_faults, a_site_linking_to_every_fault)
 	run_crawl(&run, args);
 	cr_assert_eq(run.status, 1, "broken links: exit 1; stderr:\n%s", run.err);
 	struct summary s = summary_of(&run);
-	cr_assert_eq(s.pages, 3, "the root, the chunked page and the unframed one, got %d", s.pages);
+	cr_assert_eq(s.pages, 3, "the root, the chunked page and the unframed one, got %d",
+	             s.pages);
 	cr_assert_eq(s.redirects, 1, "the redirect loop, followed once");
 	cr_assert_eq(s.broken, 7, "404, 500, truncated, reset, malformed, stalled, 101 headers");
 	cr_assert_eq(count_lines(run.err), 7, "one line each:\n%s", run.err);
-	const char *causes[] = { "HTTP 404", "HTTP 500", "truncated body", "connection reset",
-		                 "bad status line", "timed out after 0.5 s", "more than 100 headers" };
+	const char *causes[] = { "HTTP 404",
+		                 "HTTP 500",
+		                 "truncated body",
+		                 "connection reset",
+		                 "bad status line",
+		                 "timed out after 0.5 s",
+		                 "more than 100 headers" };
 	for (size_t i = 0; i < sizeof causes / sizeof causes[0]; i++)
-		cr_assert(strstr(run.err, causes[i]), "\"%s\" is among them:\n%s", causes[i], run.err);
+		cr_assert(strstr(run.err, causes[i]), "\"%s\" is among them:\n%s", causes[i],
+		          run.err);
 	expect_each_url_fetched_once(1 + 10);
 	run_free(&run);
 }

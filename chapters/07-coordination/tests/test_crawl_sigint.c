@@ -16,8 +16,7 @@
 
 #include "crawling.h"
 
-TestSuite(crawl_sigint, .init = testkit_start_fixture, .fini = testkit_stop_fixture,
-          .timeout = 60);
+TestSuite(crawl_sigint, .init = testkit_start_fixture, .fini = testkit_stop_fixture, .timeout = 60);
 
 /* A root that answers at once, whose ten children take 30 s each. */
 #define SLOW_SITE "pages=50&fanout=10&cross=0&slow=1&slow_ms=30000"
@@ -93,8 +92,9 @@ Test(crawl_sigint, ctrl_c_cancels_every_worker_and_ends_cleanly)
 	int status = finish(&c);
 	const char *err = slurp(c.err);
 	cr_assert_eq(status, 130, "SIGINT: exit status 130, got %d; stderr:\n%s", status, err);
-	cr_assert_eq(count_lines(err), 1, "one line on stderr, and no report of a task left "
-	                                  "pending:\n%s",
+	cr_assert_eq(count_lines(err), 1,
+	             "one line on stderr, and no report of a task left "
+	             "pending:\n%s",
 	             err);
 	cr_assert(strstr(err, "crawl: interrupted by SIGINT: 10 URLs never fetched"),
 	          "the five under way and the five queued were never fetched:\n%s", err);
@@ -126,8 +126,8 @@ Test(crawl_sigint, a_second_signal_exits_at_once)
 	status = finish(&c);
 	const char *err = slurp(c.err);
 	int first = strstr(err, "SIGTERM again") ? SIGINT : SIGTERM;
-	cr_assert(strstr(err, "again: exiting at once"), "the second signal says it exits at once:\n%s",
-	          err);
+	cr_assert(strstr(err, "again: exiting at once"),
+	          "the second signal says it exits at once:\n%s", err);
 	cr_assert_eq(status, 128 + first, "the first signal sets the status, %d; got %d",
 	             128 + first, status);
 	temp_dir_free(c.dir);

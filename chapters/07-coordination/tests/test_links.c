@@ -25,7 +25,8 @@ static void expect_canonical(const char *url, const char *want)
 
 Test(links, every_spelling_of_a_url_becomes_one)
 {
-	expect_canonical("http://127.0.0.1:8000/site/page/3?q=1", "http://127.0.0.1:8000/site/page/3?q=1");
+	expect_canonical("http://127.0.0.1:8000/site/page/3?q=1",
+	                 "http://127.0.0.1:8000/site/page/3?q=1");
 	expect_canonical("http://127.0.0.1:8000/site/page/../page/3?q=1",
 	                 "http://127.0.0.1:8000/site/page/3?q=1");
 	expect_canonical("http://127.0.0.1:8000/site/page/./3?q=1#part",
@@ -65,7 +66,8 @@ Test(links, every_href_is_found_resolved_and_canonical)
 	                    "<a href=\"http://Other:9/\"> <b data-href=\"/not\"> <a href=\"a b\">\n"
 	                    "<a href=\"../up\"> <a href = \"./same#frag\"> <a href=\"";
 	found[0] = '\0';
-	int n = links_find(body, sizeof body - 1, "http://127.0.0.1:8000/dir/page?q", collect, NULL);
+	int n = links_find(body, sizeof body - 1, "http://127.0.0.1:8000/dir/page?q", collect,
+	                   NULL);
 	cr_assert_str_eq(found,
 	                 "http://127.0.0.1:8000/x?y=1 http://127.0.0.1:8000/dir/rel/p "
 	                 "http://127.0.0.1:8000/dir/noquote http://other:9/ "

@@ -145,11 +145,15 @@ Test(lock, a_waiter_cancelled_just_after_it_was_woken_passes_its_turn_on)
 	struct lock *lock = lock_new(loop);
 	journal_reset();
 	acquire_now(lock);
-	struct user a = { .name = "A", .thing = lock, .take = take_lock, .give_back = release_lock };
-	struct user b = { .name = "B", .thing = lock, .take = take_lock, .give_back = release_lock };
+	struct user a = {
+		.name = "A", .thing = lock, .take = take_lock, .give_back = release_lock
+	};
+	struct user b = {
+		.name = "B", .thing = lock, .take = take_lock, .give_back = release_lock
+	};
 	struct future *ta = user_task(loop, &a), *tb = user_task(loop, &b);
 	run_once(loop);
-	release(lock);   /* A's waiter is woken ... */
+	release(lock);          /* A's waiter is woken ... */
 	cancel(ta, "too late"); /* ... and A is cancelled before it runs */
 	run_until(loop, tb);
 	cr_assert(future_cancelled(ta), "A ends CANCELLED");

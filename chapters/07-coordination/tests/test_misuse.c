@@ -135,7 +135,9 @@ Test(misuse, the_fix_is_an_asyncio_lock)
 	struct lock *lock = lock_new(loop);
 	journal_reset();
 	struct sleeper_holder a = { .loop = loop, .lock = lock };
-	struct user b = { .name = "B", .thing = lock, .take = take_lock, .give_back = release_lock };
+	struct user b = {
+		.name = "B", .thing = lock, .take = take_lock, .give_back = release_lock
+	};
 	struct future *ta = task_create(loop, "A", holder_step, &a, NULL);
 	struct future *tb = user_task(loop, &b);
 	run_until(loop, tb);
@@ -182,7 +184,8 @@ static int lock_after_cancelling_its_holder(bool release_on_cancel, double *at)
 	struct loop *loop = virtual_loop(&clock);
 	struct lock *lock = lock_new(loop);
 	journal_reset();
-	struct sleeper_holder a = { .loop = loop, .lock = lock,
+	struct sleeper_holder a = { .loop = loop,
+		                    .lock = lock,
 		                    .release_on_cancel = release_on_cancel };
 	struct bounded_user b = { .lock = lock };
 	struct future *ta = task_create(loop, "A", holder_step, &a, NULL);

@@ -10,7 +10,7 @@
 TestSuite(queues, .timeout = 10);
 
 /* Items are small numbers, as pointers. */
-#define ITEM(n) ((void *)(intptr_t)(n))
+#define ITEM(n)   ((void *)(intptr_t)(n))
 #define NUMBER(p) ((int)(intptr_t)(p))
 
 static void put(struct queue *q, int n)
@@ -134,8 +134,9 @@ Test(queues, join_waits_until_every_item_is_done)
 	cr_assert_eq(queue_task_done(q), 0, "the other done");
 	run_once(loop);
 	cr_assert(future_done(join) && !future_cancelled(join), "now join is over");
-	cr_assert_eq(queue_task_done(q), -EOVERFLOW, "asyncio: ValueError, task_done() called "
-	                                             "too many times");
+	cr_assert_eq(queue_task_done(q), -EOVERFLOW,
+	             "asyncio: ValueError, task_done() called "
+	             "too many times");
 	future_free(join);
 	queue_free(q);
 	loop_free(loop);

@@ -95,8 +95,9 @@ Test(semaphore, only_a_bounded_semaphore_refuses_an_extra_release)
 	cr_assert_eq(semaphore_value(plain), 2, "asyncio.Semaphore: the counter goes up");
 	int rc = semaphore_release(bounded);
 	REQUIRE_IMPLEMENTED(rc, "semaphore_release");
-	cr_assert_eq(rc, -EOVERFLOW, "asyncio.BoundedSemaphore: ValueError, released too "
-	                             "many times");
+	cr_assert_eq(rc, -EOVERFLOW,
+	             "asyncio.BoundedSemaphore: ValueError, released too "
+	             "many times");
 	cr_assert_eq(semaphore_value(bounded), 1, "the counter stays at its start");
 	cr_assert(semaphore_new(loop, -1) == NULL, "a negative start is refused");
 	struct semaphore *zero = semaphore_new(loop, 0);
@@ -114,7 +115,9 @@ Test(semaphore, a_release_skips_waiters_cancelled_before_it)
 	struct loop *loop = quiet_loop();
 	struct semaphore *sem = semaphore_new(loop, 0);
 	journal_reset();
-	struct user u[4] = { { .name = "t1" }, { .name = "t2" }, { .name = "t3" }, { .name = "t4" } };
+	struct user u[4] = {
+		{ .name = "t1" }, { .name = "t2" }, { .name = "t3" }, { .name = "t4" }
+	};
 	struct future *t[4];
 	for (int i = 0; i < 4; i++) {
 		u[i].thing = sem;
@@ -149,12 +152,14 @@ Test(semaphore, a_slot_handed_to_a_task_cancelled_before_it_ran_comes_back)
 	journal_reset();
 	struct future *holder = acquire_slot(sem);
 	struct user a = { .name = "A", .thing = sem, .take = acquire_slot };
-	struct user b = { .name = "B", .thing = sem, .take = acquire_slot, .give_back = release_slot };
+	struct user b = {
+		.name = "B", .thing = sem, .take = acquire_slot, .give_back = release_slot
+	};
 	struct future *ta = user_task(loop, &a), *tb = user_task(loop, &b);
 	run_once(loop);
 	struct future *waiting = taken(semaphore_acquire(sem), "semaphore_acquire");
-	release(sem);            /* A's waiter is handed the slot ... */
-	cancel(ta, "too late");  /* ... but A is cancelled before it runs */
+	release(sem);           /* A's waiter is handed the slot ... */
+	cancel(ta, "too late"); /* ... but A is cancelled before it runs */
 	run_until(loop, tb);
 	cr_assert(future_cancelled(ta), "A ends CANCELLED");
 	cr_assert_str_eq(journal, "A! B B- ", "A's slot went to B");

@@ -182,7 +182,7 @@ Test(taskgroup, a_cancellation_from_outside_cancels_everything_and_goes_on)
 	run_iterations(loop, 2); /* a third would jump the clock to the tasks' end */
 	cancel(t, "stop");
 	run_until(loop, t);
-cr_assert_str_eq(journal, "a! b! ", "both tasks were cancelled");
+	cr_assert_str_eq(journal, "a! b! ", "both tasks were cancelled");
 	cr_assert(future_cancelled(t), "the parent ends CANCELLED");
 	cr_assert_eq(p.exit_outcome, -ECANCELED, "the exit passed the cancellation on");
 	cr_assert_eq(p.cancelling_after, 1, "and it was not the group's to take back");
@@ -198,7 +198,8 @@ Test(taskgroup, cancelled_while_the_exit_waits)
 	struct virtual_clock clock;
 	struct loop *loop = virtual_loop(&clock);
 	journal_reset();
-	struct job jobs[] = { { .name = "a", .delay = 5 }, { .name = "b", .delay = 5, .catches = true } };
+	struct job jobs[] = { { .name = "a", .delay = 5 },
+		              { .name = "b", .delay = 5, .catches = true } };
 	struct parent p = { .jobs = jobs, .job_count = 2 };
 	struct future *t = start_parent(loop, &p);
 	run_iterations(loop, 2); /* a third would jump the clock to the tasks' end */

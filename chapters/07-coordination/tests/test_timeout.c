@@ -85,7 +85,8 @@ Test(timeout, a_block_done_in_time_is_not_touched)
 	cr_assert(!s.expired, "nothing expired");
 	int rc = loop_run(loop);
 	cr_assert_eq(rc, 0, "loop_run");
-	cr_assert_float_eq(loop_time(loop), 1, 1e-9, "the timer was cancelled: the loop ends at 1 s");
+	cr_assert_float_eq(loop_time(loop), 1, 1e-9,
+	                   "the timer was cancelled: the loop ends at 1 s");
 	future_free(t);
 	loop_free(loop);
 }
@@ -169,8 +170,9 @@ Test(timeout, nested_scopes_each_convert_only_their_own)
 	struct scoped s = { .delay = 1, .inner = 10, .work = 100 };
 	struct future *t = start(loop, &s);
 	run_until(loop, t);
-	cr_assert_eq(s.inner_outcome, -ECANCELED, "the inner scope did not expire: it lets the "
-	                                          "cancellation through");
+	cr_assert_eq(s.inner_outcome, -ECANCELED,
+	             "the inner scope did not expire: it lets the "
+	             "cancellation through");
 	cr_assert_eq(s.outcome, -ETIMEDOUT, "the outer scope's own: a timeout");
 	struct scoped s2 = { .delay = 10, .inner = 1, .work = 100 };
 	struct future *t2 = start(loop, &s2);
@@ -212,8 +214,9 @@ Test(timeout, two_scopes_with_one_deadline)
 	struct same_deadline s = { .loop = loop };
 	struct future *t = task_create(loop, "same", same_deadline_step, &s, NULL);
 	run_until(loop, t);
-	cr_assert_eq(s.inner_outcome, -ECANCELED, "the inner scope lets it through: another "
-	                                          "cancel is pending");
+	cr_assert_eq(s.inner_outcome, -ECANCELED,
+	             "the inner scope lets it through: another "
+	             "cancel is pending");
 	cr_assert_eq(s.outcome, -ETIMEDOUT, "the outer scope turns it into a timeout");
 	cr_assert_eq(task_cancelling(t), 0, "both cancels taken back");
 	future_free(t);
