@@ -40,7 +40,7 @@
  *
  * Forgetting the third ending is how a lock loses a wake-up: the woken
  * waiter never takes the lock, nobody else is woken, and every other
- * waiter waits for ever (CPython's bpo-45997; test_lock.c plays it).
+ * waiter waits for ever (CPython's issue 27585; test_lock.c plays it).
  *
  * Ownership: the line holds one reference to each future in it, until the
  * future's after-wait code has run; waiter_new gives the caller another.

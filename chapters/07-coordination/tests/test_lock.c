@@ -134,10 +134,10 @@ Test(lock, a_waiter_cancelled_while_it_waits_leaves_the_line)
 }
 
 /*
- * The race CPython fixed (bpo-45997, test_finished_waiter_cancelled's
- * cousin): A's waiter is woken by a release, then A's task is cancelled
- * before it can run. A must not take the lock, and B, behind it, must
- * not be forgotten: A's turn passes to B.
+ * The race CPython fixed in 2016 (issue 27585: "a deadlock when the waiter
+ * who is about to take the lock is cancelled"): A's waiter is woken by a
+ * release, then A's task is cancelled before it can run. A must not take
+ * the lock, and B, behind it, must not be forgotten: A's turn passes to B.
  */
 Test(lock, a_waiter_cancelled_just_after_it_was_woken_passes_its_turn_on)
 {
