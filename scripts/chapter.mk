@@ -41,9 +41,12 @@ TEST_CFLAGS := $(CFLAGS) -I. -I$(TEST_DIR) -I$(TOP)/fixtures \
 
 # The test runner reaches the network calls through fixtures/syscall_faults.c,
 # so that a test can make them misbehave as a real network does (short
-# sends, EAGAIN, EINTR, a connect() that fails late). The chapter's own
-# objects are the same ones ./download is linked from.
-WRAPPED_CALLS := send recv connect getsockopt
+# sends, EAGAIN, EINTR, a connect() that fails late, an eventfd that lags
+# behind; epoll_wait's timeout is recorded), and the allocation calls
+# through fixtures/alloc_faults.c, so that a test can run out of memory on
+# purpose and a use of freed memory crashes at once. The chapter's own objects
+# are the same ones ./download is linked from.
+WRAPPED_CALLS := send recv connect getsockopt eventfd epoll_wait malloc calloc realloc free
 TEST_LDFLAGS := $(foreach fn,$(WRAPPED_CALLS),-Wl,--wrap=$(fn))
 
 OBJECTS := $(SOURCES:%.c=$(BUILD)/%.o)

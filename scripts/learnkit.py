@@ -416,6 +416,69 @@ def make_test(slug, flags, timeout=RUN_TIMEOUT):
     return run
 
 
+# ------------------------------------------------------ a crash explained
+
+# A crash says only that a signal came. The same test built with
+# AddressSanitizer and UBSan says what went wrong, and where: a use of
+# freed memory, a read past an array, an overflow. fixtures/alloc_faults.c
+# fills freed memory with a pattern, so that a use of it crashes the plain
+# build at once and this is where the learner hears of it.
+SANITIZER_SECONDS = 180    # the first sanitizer build of a chapter is a full one
+SANITIZER_ERROR = re.compile(r"ERROR: AddressSanitizer: ([\w-]+)")
+SANITIZER_FRAME = re.compile(r"#\d+ 0x[0-9a-f]+ in (\w+) (\S+?):(\d+)")
+UBSAN_ERROR = re.compile(r"(\S+?\.[ch]):(\d+):\d+: runtime error: (.+)")
+
+
+def sanitizer_verdict(folder, suite, name, log_path):
+    """What the sanitizers say of test SUITE::NAME in the chapter FOLDER,
+    as one line ("heap-use-after-free in complete_jobs, workpool.c:193"),
+    or "" when they say nothing. The run's output is appended to LOG_PATH."""
+    env_flags = {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=0",
+                 "UBSAN_OPTIONS": "print_stacktrace=1"}
+    saved = {k: os.environ.get(k) for k in env_flags}
+    os.environ.update(env_flags)
+    try:
+        outcome = bounded.run(["make", "-s", "-C", folder, f"TOP={TOP}", "test", "VARIANT=sanitize",
+                               f"CRITERION_FLAGS=--filter={suite}/{name} --jobs=1"],
+                              SANITIZER_SECONDS, log_path, cwd=TOP)
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    text = ANSI.sub("", outcome.output)
+    m = UBSAN_ERROR.search(text)
+    if m:
+        return f"{m.group(3)}, {os.path.basename(m.group(1))}:{m.group(2)}"
+    m = SANITIZER_ERROR.search(text)
+    if not m:
+        return ""
+    # The frames of the first stack (where it happened) that are in the
+    # chapter's own code, innermost first: "in future_free, future.c:84,
+    # called from take_or_wait, pool.c:120".
+    def own_frames(stack):
+        return [f"{f.group(1)}, {os.path.basename(f.group(2))}:{f.group(3)}"
+                for f in SANITIZER_FRAME.finditer(stack)
+                if os.path.abspath(os.path.dirname(f.group(2))) == os.path.abspath(folder)]
+    rest = text[m.end():]
+    own = own_frames(rest.split("\n\n", 1)[0])
+    verdict = m.group(1) + (" in " + ", called from ".join(own[:3]) if own else "")
+    # For memory used after it was freed, where it was freed says more.
+    freed = re.search(r"freed by thread \w+ here:\n(.*?)(?:\n\n|$)", rest, re.S)
+    freed_own = own_frames(freed.group(1)) if freed else []
+    if freed_own:
+        verdict += "; it was freed in " + ", called from ".join(freed_own[:2])
+    return verdict
+
+
+# Suites whose tests run a whole program (a download, WorkerA): a failure
+# there is most often the echo of one in a test of a single piece. The
+# check shows those last, and scripts/mutants runs them last.
+WHOLE_PROGRAM_SUITES = {"contract", "overlap", "fetch", "programs", "serial", "scale",
+                        "many_fds", "sigint", "offload"}
+
+
 # Criterion 2.4 compiles a --filter glob into at most 100 fragments and
 # aborts beyond (an alternation of about a hundred names): a filter holds
 # no more than this many alternatives.

@@ -100,6 +100,11 @@ Test(trace, a_future_is_finished_before_its_callbacks_are_scheduled)
 	char *text = trace_text();
 	char states[64];
 	trace_values(text, "future_done", "state", states, sizeof states);
+	cr_assert(states[0] != '\0',
+	          "future_set_result did not schedule the done-callbacks: nothing in the record "
+	          "says schedule_callbacks ran, so whoever waits on the future is never told it "
+	          "is done; the record:\n%s",
+	          text);
 	cr_assert_str_eq(states, "finished",
 	                 "schedule_callbacks recorded the future's state as \"%s\": "
 	                 "future_set_result must mark the future FINISHED before it schedules "

@@ -50,6 +50,13 @@ Test(await, a_pending_future_suspends_until_it_is_done)
 	cr_assert_eq(a.came_back, 2, "then both awaits come back");
 	cr_assert_eq(a.steps, 2,
 	             "in one more step: the second await finds the future done and goes on");
+	cr_assert_eq(loop_run(loop), 0, "the loop runs what is left");
+	cr_assert_eq(report_count, 0,
+	             "suspend_on: the task was woken again after its end (\"%s\"): the second "
+	             "await found the future done, yet a wakeup was hung on it, and a done-callback "
+	             "added to a done future still runs (scheduled at once). Ask whether the "
+	             "future is done before you hang the wakeup on it",
+	             reports[0]);
 	future_free(task);
 	future_free(target);
 	loop_free(loop);

@@ -141,6 +141,16 @@ Test(heap, compaction_waits_until_more_than_half_is_cancelled)
 	cr_assert_eq(compact(&heap), 501, "one more than half: the 501 cancelled are dropped");
 	cr_assert_eq(heap.count, 499, "499 live timers remain");
 	cr_assert_eq(heap.cancelled, 0, "none of them cancelled");
+	/* The dropped timers were the heap's to let go of: only the test's
+	 * reference is left on each, or nobody would ever free them. */
+	for (int i = 0; i < 1000; i += 2) {
+		cr_assert_eq(h[i]->references, 1,
+		             "a cancelled timer dropped by compaction still has %d references: "
+		             "the heap held one and must give it back (handle_free) as it drops "
+		             "the timer, or the timer leaks; only its owner's reference is left",
+		             h[i]->references);
+		cr_assert(h[i]->heap == NULL, "a dropped timer no longer points at the heap");
+	}
 	for (int i = 3; i < 1000; i += 2) {
 		struct handle *got = timer_heap_pop(&heap);
 		cr_assert(got == h[i], "the rebuilt heap still gives deadline %d next", i);

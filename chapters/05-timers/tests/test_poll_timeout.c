@@ -83,7 +83,10 @@ Test(poll_timeout, no_wait_at_all_when_a_callback_is_ready)
 	mark_later(loop, 10.0, "ten");
 	handle_detach(loop_call_soon(loop, mark, "soon"));
 	run_once(loop);
-	cr_assert_eq(clock.sleeps, 0, "a ready callback means a timeout of zero: no sleep");
+	cr_assert_eq(clock.sleeps, 0,
+	             "poll_timeout_us: a ready callback means a timeout of zero: the loop slept "
+	             "until the timer at 10 s while a callback was waiting to run (asyncio: a "
+	             "non-empty ready queue makes the select() timeout 0)");
 	cr_assert_float_eq(clock.now, 0.0, 1e-9, "the clock did not move");
 	cr_assert_str_eq(timeline, "soon@0 ", "the ready callback ran, the timer waits");
 	loop_free(loop);

@@ -4,6 +4,7 @@
  */
 #include <math.h>
 
+#include "alloc_faults.h"
 #include "timeline.h"
 
 TestSuite(timers, .timeout = 10);
@@ -172,5 +173,34 @@ Test(timers, a_cancelled_timer_behind_a_due_one_lets_no_later_timer_through)
 	          "timeline: %s",
 	          timeline);
 	handle_free(doomed);
+	loop_free(loop);
+}
+
+/* The ready queue holds 64 handles before it must grow. Fill it, and make
+ * the growth fail just as a due timer moves: the timer must go back to the
+ * heap, due still, and run on the next iteration that has the memory. */
+Test(timers, a_due_timer_that_finds_no_room_stays_due)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	timeline_reset(loop);
+	mark_later(loop, 0.0, "timer");
+	static const char *const name = "soon";
+	for (int i = 0; i < 64; i++)
+		handle_detach(scheduled(loop_call_soon(loop, mark, (void *)name)));
+	alloc_faults_refuse(0, 0);
+	int rc = loop_run_once(loop);
+	alloc_faults_stop();
+	REQUIRE_IMPLEMENTED(rc, "move_due_timers");
+	cr_assert_eq(rc, -ENOMEM,
+	             "with no memory to grow the ready queue, the iteration fails with -ENOMEM "
+	             "(it returned %d)",
+	             rc);
+	run_all(loop);
+	cr_assert(strstr(timeline, "timer@0") != NULL,
+	          "move_due_timers: a due timer that could not be queued (push_ready said -ENOMEM) "
+	          "must go back into the heap before the error is returned; it was lost, and its "
+	          "callback never ran. The timeline: %.200s",
+	          timeline);
 	loop_free(loop);
 }

@@ -166,3 +166,35 @@ Test(semaphore, a_slot_handed_to_a_cancelled_task_is_given_back)
 	semaphore_free(sem);
 	loop_free(loop);
 }
+
+/* Counts the frees of a future it is hung on (future_class.release). */
+static int released;
+
+static void count_release(void *self)
+{
+	(void)self;
+	released++;
+}
+
+static const struct future_class watched = { .name = "watched", .release = count_release };
+
+Test(semaphore, a_waiter_handed_a_slot_is_let_go_of)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	struct future *holder = acquire(sem), *waiter = acquire(sem);
+	future_set_class(waiter, &watched, NULL);
+	released = 0;
+	release(sem);
+	cr_assert(semaphore_took(waiter), "the slot went to the waiter");
+	future_free(waiter);
+	cr_assert_eq(released, 1,
+	             "semaphore_release: the waiter's future is still held after the slot was "
+	             "handed to it: the queue took a reference when it queued the waiter, and "
+	             "must give it back (future_free) once the waiter is out of the queue, or "
+	             "every wait that ever queued leaks its future");
+	release(sem);
+	future_free(holder);
+	semaphore_free(sem);
+	loop_free(loop);
+}
