@@ -18,6 +18,8 @@
 
 #include "loop.h"
 #include "testkit.h"
+#include "trace.h"
+#include "trace_probe.h"
 
 TestSuite(loop, .timeout = 10);
 
@@ -95,8 +97,21 @@ static struct loop *new_loop(void)
 	return loop;
 }
 
+/* Did select() report FD ready, by the record? */
+static bool select_reported(int fd)
+{
+	char *text = trace_text();
+	char ready[256], listed[260], fd_text[16];
+	trace_values(text, "fd_ready", "fd", ready, sizeof ready);
+	free(text);
+	snprintf(listed, sizeof listed, " %s ", ready);
+	snprintf(fd_text, sizeof fd_text, " %d ", fd);
+	return strstr(listed, fd_text) != NULL;
+}
+
 Test(loop, watches_a_writer_above_every_reader)
 {
+	trace_start();
 	struct loop *loop = new_loop();
 	int quiet[2], fds[2];
 	make_pair(quiet, 0);
@@ -107,16 +122,54 @@ Test(loop, watches_a_writer_above_every_reader)
 	cr_assert_eq(loop_add_writer(loop, w.fd, on_write, &w), 0, "add_writer on a pipe");
 	loop_stop(loop); /* one iteration that does not wait */
 	run_once(loop);
+	cr_assert(w.calls == 1 || !select_reported(w.fd),
+	          "dispatch: select() reported fd %d writable, the highest registered, but its "
+	          "writer was not called: dispatch must look at every descriptor up to and "
+	          "including max_fd, writers too",
+	          w.fd);
 	cr_assert_eq(w.calls, 1,
-	             "the writer of fd %d, the highest registered, was not called although an "
-	             "empty pipe is writable: select() looks only at descriptors below nfds, so "
+	             "build_fd_sets: the writer of fd %d, the highest registered, was not called "
+	             "although an empty pipe is writable: select() looks only at descriptors below "
+	             "nfds, so "
 	             "build_fd_sets must return one past the highest descriptor of either set, "
 	             "writers included",
 	             w.fd);
+	trace_stop();
 	loop_free(loop);
 	close_pair(quiet);
 	close(fds[0]);
 	close(fds[1]);
+}
+
+/* The highest registered descriptor, alone: did select() report it, and
+ * was its reader called? The record (trace.h) tells the two holes apart. */
+Test(loop, calls_the_reader_of_the_highest_descriptor)
+{
+	trace_start();
+	struct loop *loop = new_loop();
+	int low[2], high[2];
+	make_pair(low, 0);
+	make_pair(high, 1);
+	struct probe r = { loop, high[1] > high[0] ? high[1] : high[0], -1, NULL, 0 };
+	if (r.fd == high[1])
+		cr_assert_eq(write(high[0], "x", 1), 1, "make the higher end readable too");
+	cr_assert_eq(loop_add_reader(loop, r.fd, on_read, &r), 0, "add_reader");
+	loop_stop(loop); /* one iteration that does not wait */
+	run_once(loop);
+	cr_assert(select_reported(r.fd),
+	          "build_fd_sets: select() did not report fd %d, the only registered descriptor, "
+	          "although it is readable: it must be in the read set, and nfds must be one past "
+	          "it",
+	          r.fd);
+	cr_assert_eq(r.calls, 1,
+	             "dispatch: select() reported fd %d readable, the highest registered, but its "
+	             "reader was not called: dispatch must look at every descriptor from 0 up to "
+	             "and including max_fd",
+	             r.fd);
+	trace_stop();
+	loop_free(loop);
+	close_pair(low);
+	close_pair(high);
 }
 
 Test(loop, calls_the_reader_of_a_readable_socket_only)

@@ -45,7 +45,7 @@ static int run_one_reader(struct loop *loop)
 	struct reader r = { loop, fds[0] };
 	cr_assert_eq(loop_add_reader(loop, fds[0], read_once, &r), 0, "loop_add_reader");
 	int rc = loop_run(loop);
-	REQUIRE_IMPLEMENTED(rc, "build_fd_sets or dispatch (loop_run said -ENOSYS)");
+	REQUIRE_IMPLEMENTED(rc, "loop_run");
 	cr_assert_eq(rc, 0, "loop_run: %s", strerror(-rc));
 	loop_free(loop);
 	close(fds[0]);
@@ -106,7 +106,7 @@ Test(trace, a_deadline_is_set_then_fires)
 	/* Already passed: it fires in the first iteration's phase 5. */
 	loop_set_deadline(loop, fds[0], loop_time(loop) - 1, remove_reader, &r);
 	int rc = loop_run(loop);
-	REQUIRE_IMPLEMENTED(rc, "build_fd_sets or dispatch (loop_run said -ENOSYS)");
+	REQUIRE_IMPLEMENTED(rc, "loop_run");
 	loop_free(loop);
 	char *text = trace_text();
 	char names[512];

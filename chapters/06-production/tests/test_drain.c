@@ -53,6 +53,25 @@ static void free_all(struct loop *loop, struct drain *d, struct future *all, str
 	loop_free(loop);
 }
 
+Test(drain, waits_for_every_download_it_started)
+{
+	struct loop *loop = quiet_loop();
+	struct starts s = { .loop = loop, .fails_at = 99, .starved_at = 99 };
+	struct drain *d = drain_new(loop, 2, 2, start, &s);
+	cr_assert(d != NULL, "drain_new");
+	struct future *all = run_drain(loop, d);
+	cr_assert_eq(s.count, 2, "both downloads started: two slots");
+	cr_assert(!future_done(all),
+	          "start_next: the drain finished while both of its downloads still ran: each "
+	          "download is counted running as it starts (d->running), and the drain is over "
+	          "only when that count is back to 0");
+	future_set_result(s.given[0], NULL, NULL);
+	future_set_result(s.given[1], NULL, NULL);
+	cr_assert_eq(loop_run(loop), 0, "loop_run");
+	cr_assert(future_done(all), "once both are over, so is the drain");
+	free_all(loop, d, all, &s);
+}
+
 Test(drain, a_download_that_cannot_start_stops_the_drain_with_an_error)
 {
 	struct loop *loop = quiet_loop();
