@@ -77,15 +77,18 @@ ParameterizedTest(struct backend *backend, selector, describes_each_ready_descri
 	cr_assert_eq(count, 2,
 	             "%s: two descriptors are ready, so two entries: the count the kernel "
 	             "reported, not the room in the buffer (got %d)",
-	             backend->name, count);
+	             backend_code(backend), count);
 	for (int i = 0; i < count; i++) {
 		bool is_readable = events[i].fd == readable[0];
 		cr_assert(is_readable || events[i].fd == writable[0], "%s: entry %d names a watched "
 		          "descriptor", backend->name, i);
 		cr_assert_eq(events[i].mask, is_readable ? SELECTOR_READ : SELECTOR_WRITE,
-		             "%s: entry %d describes its own descriptor's events (%s), not another "
-		             "entry's",
-		             backend->name, i, is_readable ? "readable" : "writable");
+		             "%s: entry %d, fd %d, is only %s, but its mask is %d: each entry "
+		             "describes its own descriptor's events, read and write apart "
+		             "(SELECTOR_READ %d, SELECTOR_WRITE %d)",
+		             backend_code(backend), i, events[i].fd,
+		             is_readable ? "readable" : "writable", events[i].mask, SELECTOR_READ,
+		             SELECTOR_WRITE);
 	}
 	cr_assert_eq(selector_modify(selector, readable[0], SELECTOR_READ, 0), 0, "forget one");
 	cr_assert_eq(selector_modify(selector, writable[0], SELECTOR_WRITE, 0), 0, "forget two");

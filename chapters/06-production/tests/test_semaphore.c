@@ -38,11 +38,18 @@ Test(semaphore, free_slots_are_taken_at_once)
 	struct loop *loop = loop_new();
 	struct semaphore *sem = semaphore_new(loop, 2);
 	struct future *a = acquire(sem), *b = acquire(sem), *c = acquire(sem);
-	cr_assert(semaphore_took(a) && semaphore_took(b), "two slots: the first two acquires "
-	                                                  "finish at once");
-	cr_assert(!future_done(c), "the third waits: no slot is free");
-	cr_assert_eq(semaphore_value(sem), 0, "no slot is left");
-	cr_assert_eq(semaphore_waiting(sem), 1, "one waiter");
+	cr_assert(semaphore_took(a) && semaphore_took(b),
+	          "take_or_wait: a semaphore of 2 slots gives the first two acquires a slot at "
+	          "once (their futures finish with a result)");
+	cr_assert(!future_done(c),
+	          "take_or_wait: the third acquire of a semaphore of 2 must wait, but it finished "
+	          "at once: a slot is free only while the counter is above 0 (counter now %d)",
+	          semaphore_value(sem));
+	cr_assert_eq(semaphore_value(sem), 0,
+	             "take_or_wait: each acquire that gets a slot takes it off the counter: two "
+	             "slots taken of 2, the counter must be 0, not %d",
+	             semaphore_value(sem));
+	cr_assert_eq(semaphore_waiting(sem), 1, "take_or_wait: the third acquire queues as a waiter");
 	future_free(a);
 	future_free(b);
 	future_free(c);
@@ -57,9 +64,16 @@ Test(semaphore, release_wakes_the_oldest_waiter_first)
 	struct future *holder = acquire(sem);
 	struct future *first = acquire(sem), *second = acquire(sem);
 	release(sem);
-	cr_assert(semaphore_took(first), "the slot goes to the oldest waiter");
+	cr_assert(semaphore_took(first),
+	          "take_or_wait: the released slot went to the younger waiter, not the oldest: "
+	          "waiters queue at the tail and are served from the head, first come first "
+	          "served, or a waiter can starve");
 	cr_assert(!future_done(second), "the younger one still waits");
-	cr_assert_eq(semaphore_value(sem), 0, "handed over: the counter did not move");
+	cr_assert_eq(semaphore_value(sem), 0,
+	             "semaphore_release: with a waiter in the queue, the slot is handed to it and "
+	             "the counter does not move (it is %d): put on the counter, the slot could be "
+	             "taken by a newcomer before the waiter runs",
+	             semaphore_value(sem));
 	struct future *late = acquire(sem);
 	cr_assert(!future_done(late), "a newcomer queues behind the waiters, even right after a "
 	                              "release");
@@ -101,7 +115,11 @@ Test(semaphore, releasing_more_than_taken_is_an_error)
 	struct semaphore *sem = semaphore_new(loop, 1);
 	int rc = semaphore_release(sem);
 	REQUIRE_IMPLEMENTED(rc, "semaphore_release");
-	cr_assert_eq(rc, -EOVERFLOW, "BoundedSemaphore: a release without an acquire is refused");
+	cr_assert_eq(rc, -EOVERFLOW,
+	             "semaphore_release: a release with the counter at its limit (1 of 1) must be "
+	             "refused with -EOVERFLOW, as asyncio's BoundedSemaphore raises ValueError; it "
+	             "returned %d",
+	             rc);
 	cr_assert_eq(semaphore_value(sem), 1, "the counter stays at its limit");
 	semaphore_free(sem);
 	loop_free(loop);
@@ -186,7 +204,9 @@ Test(semaphore, a_waiter_handed_a_slot_is_let_go_of)
 	future_set_class(waiter, &watched, NULL);
 	released = 0;
 	release(sem);
-	cr_assert(semaphore_took(waiter), "the slot went to the waiter");
+	cr_assert(semaphore_took(waiter),
+	          "semaphore_release: a release with a waiter queued hands the slot to it at once: "
+	          "its future finishes, and the counter stays where it was");
 	future_free(waiter);
 	cr_assert_eq(released, 1,
 	             "semaphore_release: the waiter's future is still held after the slot was "
