@@ -97,15 +97,17 @@ static void say(struct crawler *c, const char *kind, const char *url, const char
 static int add_url(struct crawler *c, const char *url)
 {
 	/*
-	 * TODO(chapter 7): A link was found, written canonically already
-	 * (links.h): decide whether the crawler fetches it. A URL that does not
-	 * start with c->origin (another host or port) is counted in
-	 * c->counts.outside and not followed: return 0. Otherwise add it to the
-	 * seen set with urlset_add(&c->seen, url, &id): if it was there already
-	 * (urlset_add returns 0), or there is no memory (a negative errno), return
-	 * that. A new URL goes into the queue, as the seen set's own copy
-	 * (urlset_url(&c->seen, id): the queue only borrows it):
-	 * queue_put_nowait(c->todo, ...). Return 1, or the queue's error.
+	 * TODO(chapter 7): A link URL was found, written canonically already
+	 * (links.h): decide whether the crawler C fetches it. Afterwards a URL of
+	 * another origin (host or port, not starting with c->origin) is counted in
+	 * c->counts.outside and not followed; a URL of the site seen for the first
+	 * time is in the seen set and in the queue of URLs to fetch, once; a URL
+	 * seen before changes nothing. Returns 1 when the URL was queued, 0 when
+	 * it was not (another origin, or seen before), or a negative errno
+	 * (-ENOMEM) when it could not be recorded. Why it matters: the site has
+	 * cycles and the same page is linked from many others, and fifty workers
+	 * find links in the same iteration: every URL must be fetched exactly
+	 * once, and join() must count it. See "The crawler" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)c;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "trace.h"
+
 static double monotonic_seconds(void)
 {
 	struct timespec now;
@@ -145,6 +147,9 @@ int events_write_trace(const struct events *ev, const char *path, const char *la
 		fputs(",\n", out);
 		write_event(out, &ev->list[i]);
 	}
+	/* Then what the loop did, if it was recorded (trace.h), on the same
+	 * time line: the loop's clock is CLOCK_MONOTONIC too. */
+	trace_write_events(out, ev->start);
 	fputs("\n]}\n", out);
 	return fclose(out) == 0 ? 0 : -errno;
 }

@@ -19,7 +19,8 @@
  *   events_done         it succeeded                      (printed)
  *   events_failed       it failed                         (printed)
  *   events_elapsed      seconds since events_init
- *   events_write_trace  write the trace-event JSON file
+ *   events_write_trace  write the trace-event JSON file, with the loop's
+ *                       own record when one was kept (trace.h)
  *   events_free         release the record
  */
 #ifndef EVENTS_H

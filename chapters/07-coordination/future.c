@@ -12,6 +12,7 @@
 
 #include "loop.h"
 #include "todo.h"
+#include "trace.h"
 
 /* What error.message says when there was no memory to copy the words. */
 static const char out_of_memory[] = "out of memory";
@@ -51,6 +52,7 @@ struct future *future_new(struct loop *loop)
 	if (!future)
 		return NULL;
 	*future = (struct future){ .loop = loop, .state = FUTURE_PENDING, .references = 1 };
+	trace_future_new(future);
 	return future;
 }
 
@@ -92,6 +94,7 @@ void future_free(struct future *future)
 		free((char *)future->error.message);
 	free(future->cancel_message);
 	free(future->callbacks);
+	trace_future_free(future);
 	free(future);
 }
 
@@ -123,6 +126,7 @@ static int schedule_callback(struct future *future, struct done_callback callbac
  * callback lost for want of memory, so the loop's handler is. */
 static void schedule_callbacks(struct future *future)
 {
+	trace_future_done(future, future->state, future->failed);
 	for (size_t i = 0; i < future->callback_count; i++)
 		if (schedule_callback(future, future->callbacks[i]) < 0)
 			loop_call_exception_handler(future->loop,

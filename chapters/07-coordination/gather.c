@@ -137,9 +137,18 @@ static struct gather *gather_new(struct loop *loop, struct future *const futures
 struct future *gather(struct loop *loop, struct future *const futures[], size_t n,
                       bool return_exceptions)
 {
+	/* Children of another loop would be completed by that loop's
+	 * callbacks, behind this one's back (asyncio: ValueError). */
+	for (size_t i = 0; i < n; i++)
+		if (future_get_loop(futures[i]) != loop) {
+			errno = EXDEV;
+			return NULL;
+		}
 	struct gather *g = gather_new(loop, futures, n, return_exceptions);
-	if (!g)
+	if (!g) {
+		errno = ENOMEM;
 		return NULL;
+	}
 	struct future *outer = future_retain(g->outer);
 	future_set_class(outer, &gather_class, g);
 	for (size_t i = 0; i < n; i++) {

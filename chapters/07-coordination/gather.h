@@ -47,7 +47,8 @@ struct gather_result {
  * retrieved: it is in the result. future_cancel on the gather cancels the
  * children; once they are all done the gather fails with -ECANCELED (even
  * if one refused, as asyncio does).
- * Returns NULL when out of memory.
+ * Returns NULL with errno ENOMEM when out of memory, or EXDEV when a child
+ * belongs to another loop (asyncio: ValueError).
  */
 struct future *gather(struct loop *loop, struct future *const futures[], size_t n,
                       bool return_exceptions);

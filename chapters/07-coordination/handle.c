@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "timer_heap.h"
+#include "trace.h"
 
 struct handle *handle_new(loop_cb *cb, void *arg, const char *name)
 {
@@ -21,6 +22,7 @@ struct handle *handle_new(loop_cb *cb, void *arg, const char *name)
 
 void handle_cancel(struct handle *handle)
 {
+	trace_handle_cancel(handle);
 	if (handle->state == HANDLE_TIMER)
 		timer_heap_note_cancelled(handle->heap);
 	if (handle->state == HANDLE_TIMER || handle->state == HANDLE_READY)

@@ -74,15 +74,17 @@ static bool nobody_waits(const struct lock *lock)
 static int claim_or_pass(struct lock *lock, enum waiter_end end)
 {
 	/*
-	 * TODO(chapter 7): A waiter's await is over, and END says how (waiter.h).
-	 * This is the code that follows `await fut` in asyncio's Lock.acquire.
-	 * WAITER_WOKEN: the release woke this waiter, so it takes the lock now:
-	 * set lock->locked to true. WAITER_CANCELLED (it was cancelled while it
-	 * waited) or WAITER_GAVE_UP (it was woken, then its task was cancelled
-	 * before it could run): it does not take the lock, and if the lock is
-	 * still free, it must pass the turn on by waking the next waiter with
-	 * wake_up_first(lock), or that waiter would wait for ever. Return 0, or
-	 * what wake_up_first returns.
+	 * TODO(chapter 7): A waiter's await on the lock is over, and END says how
+	 * (waiter.h): woken by a release, cancelled while it waited, or woken and
+	 * then cancelled before its task could run. Afterwards a waiter that was
+	 * woken owns the lock; one that was not woken does not, and if the lock is
+	 * still free, the next waiter in line has been woken instead, so that no
+	 * turn is ever lost. Returns 0, or what waking the next waiter returned.
+	 * Why it matters: between a release and the woken waiter's step the lock
+	 * is free but promised; a waiter cancelled in that gap that neither takes
+	 * the lock nor passes its turn on leaves everybody behind it waiting for
+	 * ever (the race CPython fixed in 2016). See "The code after the await" in
+	 * README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)lock;

@@ -27,6 +27,7 @@
 #include "selector.h"
 #include "timer_heap.h"
 #include "todo.h"
+#include "trace.h"
 
 /*
  * The ready queue: handles to run in the next iteration, first in, first
@@ -115,6 +116,7 @@ struct loop *loop_new_with_backend(const char *name)
 	loop->slow_callback_seconds = 0.1;
 	const char *debug = getenv("ASYNCIO_C_DEBUG");
 	loop->debug = debug && strcmp(debug, "1") == 0;
+	trace_loop_new(loop, loop_time);
 	return loop;
 }
 
@@ -132,6 +134,7 @@ void loop_free(struct loop *loop)
 		struct close_callback c = loop->close_callbacks[--loop->close_count];
 		c.cb(c.arg);
 	}
+	trace_loop_free(loop);
 	free(loop->close_callbacks);
 	/* Handles still waiting are cancelled: whoever holds one sees it. */
 	struct ready_queue *q = &loop->ready;
@@ -263,6 +266,7 @@ static int push_ready(struct loop *loop, struct handle *handle)
 	handle->state = HANDLE_READY;
 	q->handles[(q->head + q->count) % q->capacity] = handle;
 	q->count++;
+	trace_ready_push(handle, handle->name);
 	return 0;
 }
 
@@ -294,6 +298,7 @@ struct handle *loop_call_at_named(struct loop *loop, double when, loop_cb *cb, v
 		free(handle);
 		return NULL;
 	}
+	trace_timer_push(handle, name, when);
 	return handle;
 }
 
@@ -432,6 +437,7 @@ static int add_callback(struct loop *loop, int fd, bool writer, loop_cb *cb, voi
 		loop->registered++;
 		loop->unreferenced += loop->fds[fd].unref;
 	}
+	trace_fd_watch(fd, writer, true);
 	return 0;
 }
 
@@ -447,6 +453,7 @@ static int remove_callback(struct loop *loop, int fd, bool writer)
 		return 0;
 	int old = watch_mask(loop, fd);
 	*slot = (struct loop_callback){ NULL, NULL, 0 };
+	trace_fd_watch(fd, writer, false);
 	loop->registered--;
 	loop->unreferenced -= loop->fds[fd].unref;
 	if (watch_mask(loop, fd) == 0)
@@ -584,6 +591,7 @@ static bool call_registered(struct loop *loop, int fd, bool writer)
 	struct loop_callback c = writer ? loop->fds[fd].writer : loop->fds[fd].reader;
 	if (!c.cb || c.since >= loop->iteration)
 		return false;
+	trace_io_callback(fd, writer);
 	call(loop, c.cb, c.arg, writer ? "a writer callback" : "a reader callback");
 	return true;
 }
@@ -628,6 +636,7 @@ static int run_ready(struct loop *loop, size_t count, size_t first_timer)
 		struct handle *handle = q->handles[q->head];
 		q->head = (q->head + 1) % q->capacity;
 		q->count--;
+		trace_ready_pop(handle);
 		if (handle->state == HANDLE_READY) {
 			handle->state = HANDLE_RUNNING;
 			call(loop, handle->cb, handle->arg, handle->name);
@@ -679,10 +688,14 @@ int loop_run_once(struct loop *loop)
 
 	/* 1. Compact: when more than half the timers are cancelled, rebuild
 	 *    the heap without them. */
-	timer_heap_compact(&loop->timers);
+	trace_iteration();
+	trace_phase(1, "compact");
+	int dropped = timer_heap_compact(&loop->timers);
+	trace_timers_compacted(dropped);
 
 	/* 2. Timeout: zero when callbacks are ready; else until the nearest
 	 *    deadline, the top of the heap; else no limit. */
+	trace_phase(2, "timeout");
 	double now = loop_time(loop);
 	long timeout_us = poll_timeout_us(loop, now);
 
@@ -690,11 +703,15 @@ int loop_run_once(struct loop *loop)
 	 *    A virtual clock does not sleep: the loop only looks, and when
 	 *    nothing is ready the clock jumps to the deadline. I/O callbacks
 	 *    registered from here on belong to the next iteration. */
+	trace_phase(3, "poll");
+	trace_poll(timeout_us);
 	bool virtual_sleep = loop->clock.sleep_until && timeout_us > 0;
 	loop->iteration++;
 	int ready = poll_descriptors(loop, virtual_sleep ? 0 : timeout_us);
 	if (ready < 0)
 		return ready;
+	for (int i = 0; i < ready; i++)
+		trace_fd_ready(loop->events[i].fd, loop->events[i].mask);
 	if (virtual_sleep && ready == 0)
 		loop->clock.sleep_until(loop->clock.self, timer_heap_first(&loop->timers)->when);
 	/* A poll told not to wait returned at once: NOW still holds, and the
@@ -706,6 +723,7 @@ int loop_run_once(struct loop *loop)
 	/* 4. Due timers: move every timer that is due by the clock read just
 	 *    after the poll to the ready queue. The ready snapshot is fixed
 	 *    here: the handles this iteration will run. */
+	trace_phase(4, "due timers");
 	int moved = move_due_timers(loop, polled);
 	if (moved < 0)
 		return moved;
@@ -714,6 +732,7 @@ int loop_run_once(struct loop *loop)
 	/* 5. Run: the I/O callbacks of the ready descriptors, if they are
 	 *    still registered, then the ready snapshot. What they schedule
 	 *    waits for the next iteration. */
+	trace_phase(5, "run");
 	int called = dispatch(loop, ready);
 	called += run_ready(loop, ready_now, ready_now - (size_t)moved);
 	loop->stats.callbacks += (unsigned long)called;

@@ -40,6 +40,7 @@
 #include "queue.h"
 #include "signals.h"
 #include "task.h"
+#include "trace.h"
 #include "workpool.h"
 
 #define PROGRAM_LABEL    "chapter 6: production"
@@ -475,11 +476,14 @@ int main(int argc, char **argv)
 		 * half-written file. */
 		signal(SIGXFSZ, SIG_IGN);
 		make_room_for_connections(&cl);
+		if (cl.trace_path)
+			trace_start(); /* the trace shows the loop's steps too */
 		struct program p;
 		rc = program_start(&p, &cl);
 		if (rc == 0)
 			rc = run(&cl, &p);
 		program_stop(&p);
+		trace_stop();
 	}
 	url_queue_free(&cl.queue);
 	return rc < 0 ? 0 : rc;

@@ -141,12 +141,16 @@ static void wake_a_getter(struct queue *q)
 static int store(struct queue *q, void *item)
 {
 	/*
-	 * TODO(chapter 7): Put ITEM into the queue, which has room (the callers
-	 * checked queue_full): push it with items_push (return its error, -ENOMEM,
-	 * if it fails), count it as unfinished (q->unfinished++), and, since join
-	 * must now wait for it, clear the finished event
-	 * (event_clear(q->finished)). Then, if a getter is waiting, it gets the
-	 * item at once: wake_a_getter(q). Return 0.
+	 * TODO(chapter 7): Put ITEM into the queue Q, which has room (the callers
+	 * checked queue_full). Afterwards the item is in the queue, or in the
+	 * hands of the oldest getter if one was waiting; it counts as unfinished
+	 * work until somebody calls queue_task_done for it, so a join() from now
+	 * on waits for it. Returns 0, or -ENOMEM when the item cannot be stored,
+	 * and then nothing has changed. Why it matters: join() is how the crawler
+	 * knows it is over. An item that is not counted lets join() return while
+	 * work remains, a join() already told "finished" does not wait for the new
+	 * item, and a getter left waiting beside a queue that holds an item waits
+	 * for ever. See "The queue" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)q;

@@ -74,13 +74,17 @@ bool semaphore_locked(const struct semaphore *sem)
 static int wake_up_next(struct semaphore *sem)
 {
 	/*
-	 * TODO(chapter 7): Hand a free slot to the oldest waiter that still waits,
-	 * as asyncio 3.12's Semaphore._wake_up_next does. Walk sem->waiters from
-	 * waiter_line_first, skipping waiters whose future is done already
-	 * (future_done(waiter_future(w)): woken, or cancelled, and not yet out of
-	 * the line). For the first one that is not done, take the slot off the
-	 * counter (sem->value--) and wake it with waiter_wake(w, NULL); return 1.
-	 * Return 0 when nobody waits.
+	 * TODO(chapter 7): Give one free slot to the oldest waiter that still
+	 * waits, as asyncio 3.12's Semaphore._wake_up_next does. Afterwards, if
+	 * some waiter in sem->waiters still waits, exactly one has been woken, the
+	 * oldest of those, and the slot is counted as its own already (the counter
+	 * went down by one as it was woken, not when its task runs); waiters still
+	 * in the line whose future is done already (woken before, or cancelled)
+	 * were passed over. Returns 1 when a waiter was woken, 0 when nobody
+	 * waits. Why it matters: a slot counted only when its waiter runs can be
+	 * taken by a newcomer in between, and a slot handed to a waiter that is
+	 * done already is lost for good. See "Semaphore: the hand-over" in
+	 * README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)sem;

@@ -7,6 +7,8 @@
  */
 #include "sleep.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 
 #include "future.h"
@@ -43,8 +45,21 @@ static void on_done(struct future *future, void *arg)
 	free(sleeper);
 }
 
+/* A sleep that cannot be: the delay is not a number. */
+static struct future *refused(struct loop *loop)
+{
+	struct future *future = future_new(loop);
+	if (future)
+		future_set_exception(future, -EDOM, "invalid delay: not a number");
+	return future;
+}
+
 struct future *sleep_for(struct loop *loop, double delay)
 {
+	/* NaN compares false with everything: as a deadline it would break
+	 * the heap's order. Python 3.13 refuses it too (ValueError). */
+	if (isnan(delay))
+		return refused(loop);
 	if (delay <= 0)
 		return task_yield(loop);
 	struct sleeper *sleeper = malloc(sizeof *sleeper);

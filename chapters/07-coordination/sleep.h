@@ -18,8 +18,10 @@ struct future;
  * seconds have passed on loop_time()'s clock. Cancelling the future
  * cancels its timer, so a cancelled sleep leaves nothing behind in the
  * heap for long. DELAY <= 0 sets no timer at all: it is task_yield, one
- * bare yield, as asyncio.sleep(0) is. Returns the future with one
- * reference for the caller, or NULL when out of memory.
+ * bare yield, as asyncio.sleep(0) is. A DELAY that is not a number gives
+ * a future failed with -EDOM (Python 3.13: ValueError; 3.12 slept 0).
+ * Returns the future with one reference for the caller, or NULL when out
+ * of memory.
  */
 struct future *sleep_for(struct loop *loop, double delay);
 

@@ -16,6 +16,7 @@
 
 #include "loop.h"
 #include "todo.h"
+#include "trace.h"
 
 struct task {
 	struct loop *loop;
@@ -59,6 +60,7 @@ static void release(void *self)
 static void finish(struct task *task)
 {
 	task->state = TASK_DONE;
+	trace_task_state(task, task->state, NULL);
 	loop_leave(task->loop, &task->member);
 	future_free(task->awaited);
 	task->awaited = NULL;
@@ -103,6 +105,7 @@ static int task_step(struct task *task)
  * hears of it, rather than leave it pending forever. */
 static void run_step(struct task *task)
 {
+	trace_task_step(task);
 	/* Debug mode names the task, not this function, if the step is slow. */
 	loop_set_running_label(task->loop, task->name);
 	int rc = task_step(task);
@@ -164,6 +167,7 @@ struct future *task_create_from(struct coro *coro)
 		               .free_frame = coro->free_frame,
 		               .state = TASK_PENDING };
 	future_set_class(future, &task_class, task);
+	trace_task_new(task, task->name, future);
 	loop_join(task->loop, &task->member, destroyed_pending, task);
 	coro_hand_over(coro);
 	return future_retain(future);
@@ -196,7 +200,33 @@ static bool resume_soon(struct task *task, int code)
 		return false;
 	}
 	task->state = TASK_WAITING;
+	trace_task_state(task, task->state, task->awaited);
 	return true;
+}
+
+/*
+ * The await/resume handshake, for a FUTURE of the task's own loop: decide
+ * whether the coroutine must suspend. Returns 1 when it must: the task's
+ * wakeup now waits on FUTURE, and a cancellation requested while the
+ * coroutine ran has cancelled FUTURE at once. Returns 0 when the outcome is
+ * there already and the coroutine goes straight on, or a negative errno to
+ * deliver to it instead (-ENOMEM).
+ */
+static int suspend_on(struct task *task, struct future *future)
+{
+	/* Done already: the outcome is there; asyncio does not yield either. */
+	if (future_done(future))
+		return 0;
+	if (future_add_done_callback(future, wakeup, task) < 0)
+		return -ENOMEM;
+	task->state = TASK_WAITING;
+	/* Cancelled while it ran (by itself, say): the new wait is cancelled
+	 * at once, and the coroutine hears of it at its next step. */
+	if (task->must_cancel && future_cancel(future, task->cancel_message)) {
+		task->must_cancel = false;
+		task->state = TASK_CANCELLING;
+	}
+	return 1;
 }
 
 bool task_await(struct task *task, struct future *future)
@@ -220,21 +250,17 @@ bool task_await(struct task *task, struct future *future)
 		return resume_soon(task, -EXDEV);
 	if (future_self(future, &yield_class))
 		return resume_soon(task, 0);
-	/* Done already: the outcome is there; asyncio does not yield either. */
-	if (future_done(future))
-		return false;
-	if (future_add_done_callback(future, wakeup, task) < 0) {
-		task->thrown = -ENOMEM;
-		return false;
+	int rc = suspend_on(task, future);
+	if (rc < 0) {
+		/* Nobody will wait for FUTURE now: let it stop what it does (a
+		 * socket operation unregisters, from its done-callback), and
+		 * deliver the error after that, at the next step. */
+		future_cancel(future, NULL);
+		return resume_soon(task, rc);
 	}
-	task->state = TASK_WAITING;
-	/* Cancelled while it ran (by itself, say): the new wait is cancelled
-	 * at once, and the coroutine hears of it at its next step. */
-	if (task->must_cancel && future_cancel(future, task->cancel_message)) {
-		task->must_cancel = false;
-		task->state = TASK_CANCELLING;
-	}
-	return true;
+	if (rc > 0)
+		trace_task_state(task, task->state, task->awaited);
+	return rc > 0;
 }
 
 int task_outcome(struct task *task)
@@ -262,6 +288,8 @@ void *task_await_result(struct task *task)
 static const char *thrown_message(int code)
 {
 	switch (code) {
+	case -ENOSYS: /* the starter's stub */
+		return "not implemented yet: suspend_on";
 	case -EDEADLK:
 		return "a task cannot await itself";
 	case -EXDEV:
@@ -283,21 +311,41 @@ static const char *delivered_cancel_message(struct task *task)
 	return task->cancel_message;
 }
 
+/* The words that go with what the last await delivered, CODE: NULL for
+ * a cancellation, whose words task_raise finds itself. */
+static const char *outcome_message(struct task *task, int code)
+{
+	const struct future_error *error = NULL;
+	if (code == -ECANCELED)
+		return NULL;
+	if (task->thrown || !task->awaited)
+		return thrown_message(code);
+	if (future_exception(task->awaited, &error) == 0 && error)
+		return error->message;
+	return NULL;
+}
+
 bool task_propagate(struct task *task)
 {
 	int code = task_outcome(task);
 	if (code == 0)
 		return false;
-	const struct future_error *error = NULL;
-	if (code == -ECANCELED)
-		task_raise(task, code, NULL);
-	else if (task->thrown || !task->awaited)
-		task_raise(task, code, thrown_message(code));
-	else if (future_exception(task->awaited, &error) == 0 && error)
-		task_raise(task, code, error->message);
-	else
-		task_raise(task, code, NULL);
+	task_raise(task, code, outcome_message(task, code));
 	return true;
+}
+
+/* The coroutine ended, but its future was finished already, underneath
+ * the task (future_set_result_base from outside): asyncio's __step then
+ * raises InvalidStateError, and the loop reports the callback that failed.
+ * Nobody else can be told. */
+static void report_already_done(struct task *task)
+{
+	char message[160];
+	snprintf(message, sizeof message,
+	         "Exception in callback task_step (task %s): InvalidStateError: its future "
+	         "was already done",
+	         task->name);
+	loop_call_exception_handler(task->loop, message);
 }
 
 int task_return(struct task *task, void *value, future_result_free_cb *free_value)
@@ -306,9 +354,12 @@ int task_return(struct task *task, void *value, future_result_free_cb *free_valu
 	 * yet, wins (asyncio: __step checks _must_cancel on StopIteration). */
 	if (task->must_cancel) {
 		task->must_cancel = false;
-		future_cancel_base(task->future, task->cancel_message);
+		if (!future_cancel_base(task->future, task->cancel_message))
+			report_already_done(task);
 	} else if (future_set_result_base(task->future, value, free_value) == 0) {
 		return TASK_STEP_DONE;
+	} else {
+		report_already_done(task);
 	}
 	if (free_value)
 		free_value(value);
@@ -317,10 +368,15 @@ int task_return(struct task *task, void *value, future_result_free_cb *free_valu
 
 int task_raise(struct task *task, int code, const char *message)
 {
+	bool finished;
 	if (code == -ECANCELED)
-		future_cancel_base(task->future, message ? message : delivered_cancel_message(task));
+		finished = future_cancel_base(task->future,
+		                              message ? message : delivered_cancel_message(task));
 	else
-		future_set_exception_base(task->future, code, message ? message : strerror(-code));
+		finished = future_set_exception_base(task->future, code,
+		                                     message ? message : strerror(-code)) == 0;
+	if (!finished)
+		report_already_done(task);
 	return TASK_STEP_DONE;
 }
 
@@ -357,7 +413,10 @@ static int request_cancel(struct task *task, const char *message)
 static bool cancel_override(struct future *future, const char *message, void *self)
 {
 	(void)future;
-	return request_cancel(self, message) > 0;
+	struct task *task = self;
+	int requested = request_cancel(task, message);
+	trace_task_state(task, task->state, task->awaited);
+	return requested > 0;
 }
 
 int task_cancel(struct future *future, const char *message)

@@ -114,17 +114,20 @@ static void forget(struct taskgroup *tg, struct future *task)
 static int task_over(struct taskgroup *tg, struct future *task)
 {
 	/*
-	 * TODO(chapter 7): A task of the group is done (asyncio's
-	 * TaskGroup._on_task_done). If it was cancelled, or finished with a
-	 * result, there is nothing to do: return 0. If it failed (future_exception
-	 * gives its error), keep a copy of the error with collect(tg, error->code,
-	 * error->message). If the parent is done already
-	 * (task_get_state(tg->parent) == TASK_DONE), nobody can be told but the
-	 * loop: loop_call_exception_handler, and return. Otherwise, if the group
-	 * is not aborting yet and has not cancelled its parent yet, abort:
-	 * abort_all(tg) cancels every other task, then set
-	 * tg->parent_cancel_requested and task_cancel(tg->parent, NULL), so that
-	 * whatever the block awaits is cancelled too. Return collect's result.
+	 * TODO(chapter 7): A task of the group TG is done (asyncio's
+	 * TaskGroup._on_task_done). A task that was cancelled, or that finished
+	 * with a result, changes nothing. A task that failed: afterwards its error
+	 * is kept in the group's list (a copy of code and message), and, unless
+	 * the group is shutting down already, every other task of the group has
+	 * been cancelled and so has the parent task, once, noted in
+	 * tg->parent_cancel_requested so that the group's exit can take that
+	 * cancellation back. If the parent is done already, nobody can be told but
+	 * the loop: the failure goes to the loop's exception handler, and nothing
+	 * is cancelled. Returns 0, or -ENOMEM when the error could not be kept.
+	 * Why it matters: the first failure must stop the whole group, the block
+	 * included, which may be awaiting something that has nothing to do with
+	 * the group; a second cancel of the parent would leave a cancellation that
+	 * the exit cannot take back. See "TaskGroup" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)tg;

@@ -92,16 +92,18 @@ struct timeout *timeout_enter(struct task *task, double delay)
 int timeout_exit(struct timeout *scope, int outcome)
 {
 	/*
-	 * TODO(chapter 7): Close SCOPE at the end of the block and free it; return
-	 * the outcome the block goes on with. A NULL scope returns OUTCOME.
-	 * Otherwise stop the timer (drop_timer), and if the deadline came
-	 * (scope->state == EXPIRING), take the scope's own cancellation back with
-	 * task_uncancel(scope->task): when what remains is no more than the count
-	 * noted at enter (scope->cancelling) and the block ended cancelled
-	 * (OUTCOME == -ECANCELED), the cancellation was the scope's and nobody
-	 * else's, so return -ETIMEDOUT. In every other case return OUTCOME. Either
-	 * way drop the scope's reference to the task's future (future_free) and
-	 * free the scope.
+	 * TODO(chapter 7): Close SCOPE at the end of the block, which ended with
+	 * OUTCOME (0, or a negative errno such as -ECANCELED), and free it; return
+	 * the outcome the block goes on with. A NULL scope (timeout_enter failed)
+	 * returns OUTCOME. Afterwards the scope's timer will never fire, the scope
+	 * and its reference to the task are gone, and the task's cancel count no
+	 * longer holds the scope's own cancellation. The block's outcome becomes
+	 * -ETIMEDOUT only when the deadline came, the block ended cancelled, and
+	 * that cancellation was the scope's and nobody else's; in every other case
+	 * OUTCOME is returned as it is. Why it matters: a task may be cancelled
+	 * for two reasons at once, its deadline and Ctrl-C or a task group;
+	 * turning the second into a timeout would swallow a cancellation that
+	 * somebody is waiting for. See "timeout(): a cancel scope" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)scope;

@@ -12,6 +12,7 @@
 
 #include "handle.h"
 #include "todo.h"
+#include "trace.h"
 
 /* Is A due before B? Deadlines first, then the order of scheduling. */
 static bool earlier(const struct timer_entry *a, const struct timer_entry *b)
@@ -86,6 +87,7 @@ struct handle *timer_heap_first(struct timer_heap *heap)
 {
 	while (heap->count > 0 && heap->items[0].handle->state == HANDLE_CANCELLED) {
 		heap->cancelled--;
+		trace_timer_drop(heap->items[0].handle);
 		handle_free(remove_top(heap));
 	}
 	return heap->count > 0 ? heap->items[0].handle : NULL;

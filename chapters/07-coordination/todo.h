@@ -8,11 +8,14 @@
  * too, so the two trees differ only inside the holes.
  *
  * Interface:
- *   not_implemented  report the unwritten FUNCTION once; return -ENOSYS
+ *   not_implemented       report the unwritten FUNCTION once; return -ENOSYS
+ *   not_implemented_last  the hole whose stub ran last, or NULL: how a test
+ *                         names the hole it met, rather than guess
  */
 #ifndef TODO_H
 #define TODO_H
 
 int not_implemented(const char *function);
+const char *not_implemented_last(void);
 
 #endif

@@ -4,6 +4,7 @@
 #include "virtual_clock.h"
 
 #include "loop.h"
+#include "trace.h"
 
 static double virtual_now(void *self)
 {
@@ -15,6 +16,7 @@ static double virtual_now(void *self)
 static void virtual_sleep_until(void *self, double when)
 {
 	struct virtual_clock *clock = self;
+	trace_clock_jump(when);
 	if (when > clock->now)
 		clock->now = when;
 	clock->jumps++;

@@ -32,24 +32,26 @@ struct wait_for {
 	bool timed_out;       /* the timer fired */
 	bool done_at_timeout; /* ... and INNER was done already */
 	bool cancelling;      /* OUTER was cancelled: end CANCELLED */
+	bool done_at_cancel;  /* ... and INNER was done already */
 	char cancel_message[FUTURE_MESSAGE_MAX];
 };
 
 /*
- * The outcome of the outer future, now that the inner one is done: a
- * cancellation asked for from outside stays a cancellation; a
- * cancellation that our own timer caused becomes the timeout, and so does
- * an inner future that was done when the timer fired, whatever it ended
- * with (its wakeup had not run yet: the deadline wins, as in Python 3.12);
- * anything else is the inner future's own outcome, even after the timer,
- * when the inner task caught its cancellation and finished anyway.
- * Returns 0, or the error of completing OUTER.
+ * The outcome of the outer future, now that the inner one is done. Python
+ * 3.12 runs wait_for inside the waiting task, so whatever stops that task
+ * before its await delivers wins over the inner outcome: a cancellation
+ * asked for from outside stays a cancellation, and our own timer means a
+ * timeout, when the inner future took the cancellation (it ended
+ * cancelled) or was done already at that moment (its outcome had not been
+ * delivered yet). Anything else is the inner future's own outcome, even
+ * after a cancellation or the timer, when the inner task caught it and
+ * finished anyway. Returns 0, or the error of completing OUTER.
  */
 static int settle(struct wait_for *w)
 {
-	if (w->cancelling)
+	if (w->cancelling && (w->done_at_cancel || future_cancelled(w->inner)))
 		return future_cancel_base(w->outer, w->cancel_message) ? 0 : -EINVAL;
-	if (w->timed_out && (w->done_at_timeout || future_cancelled(w->inner))) {
+	if (!w->cancelling && w->timed_out && (w->done_at_timeout || future_cancelled(w->inner))) {
 		const struct future_error *unused;
 		future_exception(w->inner, &unused); /* its error is replaced, not lost */
 		return future_set_exception(w->outer, -ETIMEDOUT, "timed out");
@@ -97,6 +99,7 @@ static bool cancel_outer(struct future *outer, const char *message, void *self)
 	if (w->cancelling)
 		return true;
 	w->cancelling = true;
+	w->done_at_cancel = future_done(w->inner);
 	snprintf(w->cancel_message, sizeof w->cancel_message, "%s", message ? message : "");
 	future_cancel(w->inner, message);
 	return true;

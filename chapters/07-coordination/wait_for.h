@@ -20,7 +20,9 @@
  * the result.
  *
  * Cancelling the wait_for future cancels the inner one in the same way,
- * and the wait_for future ends CANCELLED once the inner one is done.
+ * and the wait_for future ends CANCELLED once the inner one is done, unless
+ * the inner one caught the cancellation and finished anyway: then its
+ * outcome is taken, as Python 3.12 does (3.11 said CANCELLED).
  */
 #ifndef WAIT_FOR_H
 #define WAIT_FOR_H

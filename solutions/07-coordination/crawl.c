@@ -33,6 +33,7 @@
 #include "signals.h"
 #include "task.h"
 #include "timeout.h"
+#include "trace.h"
 
 #define PROGRAM_LABEL   "chapter 7: crawl"
 #define DEFAULT_WORKERS 10
@@ -222,8 +223,11 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
 	fd_limit_raise(cl.options.workers + SPARE_FDS, NULL);
+	if (cl.trace_path)
+		trace_start(); /* the trace shows the loop's steps too */
 	struct loop *loop = loop_new_with_backend(cl.backend);
 	if (!loop) {
+		trace_stop();
 		if (errno == EINVAL)
 			return fprintf(stderr, "crawl: no backend '%s' (select, poll or epoll)\n",
 			               cl.backend),
@@ -237,5 +241,6 @@ int main(int argc, char **argv)
 	crawler_free(c);
 	loop_free(loop);
 	events_free(&events);
+	trace_stop();
 	return rc;
 }

@@ -123,13 +123,16 @@ Test(crawl, trace_writes_a_timeline)
 	cr_assert_eq(run.status, 0, "the crawl succeeds; stderr:\n%s", run.err);
 	FILE *f = fopen(path, "r");
 	cr_assert(f != NULL, "the trace file %s exists", path);
-	static char text[65536];
+	static char text[1 << 20];
 	size_t n = fread(text, 1, sizeof text - 1, f);
 	text[n] = '\0';
 	fclose(f);
+	cr_assert(n < sizeof text - 1, "a five-page crawl's trace fits in 1 MiB");
 	cr_assert(strstr(text, "\"traceEvents\"") && strstr(text, "chapter 7: crawl"),
 	          "a Chrome trace, named for the chapter");
 	cr_assert_eq(occurrences(text, "\"ph\":\"B\""), 5, "one span per page:\n%s", text);
+	cr_assert_eq(occurrences(text, "\"name\":\"worker\""), 10,
+	             "the loop's own record follows the pages: the ten workers' tasks (trace.h)");
 	run_free(&run);
 	temp_dir_free(dir);
 }

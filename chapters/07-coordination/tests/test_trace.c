@@ -1,9 +1,13 @@
 /*
- * test_trace.c - the loop's flight recorder (trace.h) in chapter 6: on
+ * test_trace.c - the loop's flight recorder (trace.h) in chapter 7: on
  * every selector, the poll's answer is recorded the same way, and so is
- * the reader it leads to.
+ * the reader it leads to (chapter 6's test); and a lock's hand-over is
+ * there to be read: the release finishes the waiter's future, and the
+ * waiting task steps in the next iteration.
  */
 #include "backends.h"
+#include "coord.h"
+#include "lock.h"
 #include "trace.h"
 #include "trace_probe.h"
 
@@ -56,4 +60,67 @@ ParameterizedTest(struct backend *backend, trace, every_selector_reports_the_rea
 	trace_stop();
 	close(fds[0]);
 	close(fds[1]);
+}
+
+static struct future *take_lock(void *lock)
+{
+	return taken(lock_acquire(lock), "lock_acquire");
+}
+
+/* The iteration numbers of every event named NAME (from the record's
+ * "iteration" events, which open each one), separated by spaces. */
+static void iterations_of(const char *text, const char *name, char *out, size_t size)
+{
+	char event[64];
+	snprintf(event, sizeof event, "{\"name\":\"%s\"", name);
+	out[0] = '\0';
+	int iteration = 0;
+	for (const char *line = text; line && *line; line = strchr(line, '\n')) {
+		line += *line == '\n';
+		if (strncmp(line, "{\"name\":\"iteration\"", 19) == 0)
+			iteration++;
+		else if (strncmp(line, event, strlen(event)) == 0) {
+			char word[16];
+			snprintf(word, sizeof word, "%d", iteration);
+			trace_append(out, size, word, strlen(word));
+		}
+	}
+}
+
+Test(trace, a_lock_hand_over_shows_the_release_then_the_waiter_stepping)
+{
+	trace_start();
+	struct loop *loop = quiet_loop();
+	struct lock *lock = lock_new(loop);
+	cr_assert(lock != NULL, "lock_new");
+	struct future *first = take_lock(lock);
+	cr_assert(future_done(first), "a free lock is taken at once");
+	future_free(first);
+	journal_reset();
+	struct user u = { .name = "w", .thing = lock, .take = take_lock };
+	struct future *task = user_task(loop, &u);
+	run_once(loop);
+	cr_assert_str_eq(journal, "", "the task waits for the lock");
+	cr_assert_eq(lock_release(lock), 0, "lock_release");
+	run_until(loop, task);
+	cr_assert_str_eq(journal, "w ", "the task got the lock");
+	char *text = trace_text();
+	char steps[64];
+	iterations_of(text, "task_step", steps, sizeof steps);
+	cr_assert_str_eq(steps, "1 2",
+	                 "the task stepped twice: once to wait, once when woken, in "
+	                 "the next iteration; the record:\n%s",
+	                 text);
+	char names[256];
+	trace_names(text, "iteration future_done task_step", names, sizeof names);
+	cr_assert(strstr(names,
+	                 "iteration task_step future_done iteration task_step future_done") != NULL,
+	          "the release, between two iterations, finishes the waiter's future; in the "
+	          "next iteration the task steps with the lock and ends: %s",
+	          names);
+	free(text);
+	future_free(task);
+	lock_free(lock);
+	loop_free(loop);
+	trace_stop();
 }
