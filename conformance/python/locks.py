@@ -31,7 +31,8 @@ async def tick(h):
 # ---- Lock --------------------------------------------------------------
 
 @case("lock.first_come_first_served", pins=L + "test_acquire", needs="coordination",
-      expect="order=|,c1,|,|,c2,|,c3,|")
+      expect="order=|,c1,|,|,c2,|,c3,|",
+      c_test="lock_first_come_first_served")
 async def _(h):
     """Waiters get the lock in the order they asked, each one iteration after the release."""
     lock = asyncio.Lock()
@@ -51,7 +52,8 @@ async def _(h):
 
 
 @case("lock.release_unlocked", pins=L + "test_release_not_acquired", needs="coordination",
-      expect="error=RuntimeError")
+      expect="error=RuntimeError",
+      c_test="lock_release_unlocked")
 def _(h):
     """Releasing a lock nobody holds is a RuntimeError."""
     return h.call(asyncio.Lock().release)
@@ -59,7 +61,8 @@ def _(h):
 
 @case("lock.free_until_the_woken_waiter_runs", pins=L + "test_cancel_race",
       needs="coordination", expect="locked:result=False late:state=pending locked:result=True "
-      "late:state=pending")
+      "late:state=pending",
+      c_test="lock_free_until_the_woken_waiter_runs")
 async def _(h):
     """After a release the lock is free until the woken waiter runs, yet no newcomer may take it."""
     lock = asyncio.Lock()
@@ -77,7 +80,8 @@ async def _(h):
 
 
 @case("lock.cancelled_waiter_leaves", pins=L + "test_acquire_cancel", needs="coordination",
-      expect="q:state=cancelled order=p")
+      expect="q:state=cancelled order=p",
+      c_test="lock_cancelled_waiter_leaves")
 async def _(h):
     """A waiter cancelled while it waits leaves the line; the lock goes to the next."""
     lock = asyncio.Lock()
@@ -94,7 +98,8 @@ async def _(h):
 
 
 @case("lock.woken_then_cancelled_passes_turn", pins=L + "test_cancel_release_race",
-      needs="coordination", expect="A:state=cancelled order=B locked:result=False")
+      needs="coordination", expect="A:state=cancelled order=B locked:result=False",
+      c_test="lock_woken_then_cancelled_passes_turn")
 async def _(h):
     """A waiter woken by a release and cancelled before it runs passes its turn to the next."""
     lock = asyncio.Lock()
@@ -109,7 +114,8 @@ async def _(h):
 
 
 @case("lock.cancelled_first_waiter_passes_turn", pins=L + "test_finished_waiter_cancelled",
-      needs="coordination", expect="locked:result=True B:state=cancelled C:state=finished")
+      needs="coordination", expect="locked:result=True B:state=cancelled C:state=finished",
+      c_test="lock_cancelled_first_waiter_passes_turn")
 async def _(h):
     """The first waiter cancelled just before a release: the next one still gets the lock."""
     lock = asyncio.Lock()

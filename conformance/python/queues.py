@@ -17,7 +17,8 @@ async def drain(q, n):
 
 
 @case("queue.fifo_order", pins=Q + "test_order", needs="coordination",
-      expect="result=[1,3,2]")
+      expect="result=[1,3,2]",
+      c_test="queue_fifo_order")
 async def _(h):
     """A Queue gives items back first in, first out."""
     q = asyncio.Queue()
@@ -27,7 +28,8 @@ async def _(h):
 
 
 @case("queue.lifo_order", pins=Q + "test_order", needs="coordination",
-      expect="result=[2,3,1]")
+      expect="result=[2,3,1]",
+      c_test="queue_lifo_order")
 async def _(h):
     """A LifoQueue gives items back last in, first out."""
     q = asyncio.LifoQueue()
@@ -37,7 +39,8 @@ async def _(h):
 
 
 @case("queue.priority_order", pins=Q + "test_order", needs="coordination",
-      expect="result=[1,2,3]")
+      expect="result=[1,2,3]",
+      c_test="queue_priority_order")
 async def _(h):
     """A PriorityQueue gives the smallest item first."""
     q = asyncio.PriorityQueue()
@@ -67,14 +70,16 @@ async def _(h):
 
 
 @case("queue.get_nowait_empty", pins=Q + "test_nonblocking_get_exception",
-      needs="coordination", expect="error=QueueEmpty")
+      needs="coordination", expect="error=QueueEmpty",
+      c_test="queue_get_nowait_empty")
 def _(h):
     """get_nowait() on an empty queue raises QueueEmpty."""
     return h.call(asyncio.Queue().get_nowait)
 
 
 @case("queue.put_nowait_full", pins=Q + "test_nonblocking_put_exception",
-      needs="coordination", expect="error=QueueFull")
+      needs="coordination", expect="error=QueueFull",
+      c_test="queue_put_nowait_full")
 def _(h):
     """put_nowait() on a full queue raises QueueFull."""
     q = asyncio.Queue(maxsize=1)
@@ -83,7 +88,8 @@ def _(h):
 
 
 @case("queue.task_done_too_many", pins=Q + "test_task_done_underflow",
-      needs="coordination", expect="error=ValueError")
+      needs="coordination", expect="error=ValueError",
+      c_test="queue_task_done_too_many")
 def _(h):
     """task_done() without an unfinished item raises ValueError."""
     return h.call(asyncio.Queue().task_done)
@@ -118,7 +124,8 @@ async def _(h):
 
 
 @case("queue.join_empty_at_once", pins=Q + "test_join_empty_queue",
-      needs="coordination", expect="result=None iterations=0")
+      needs="coordination", expect="result=None iterations=0",
+      c_test="queue_join_empty_at_once")
 async def _(h):
     """join() on a queue with nothing unfinished returns without waiting."""
     q = asyncio.Queue()
@@ -158,7 +165,9 @@ async def _(h):
 
 
 @case("queue.put_with_a_waiting_getter", pins=Q + "test_put_with_waiting_getters",
-      needs="coordination", expect="result=1 result=a")
+      needs="coordination", expect="result=1 result=a",
+      c_expect="result=0 result=a", c_differs="queue-hand-over",
+      c_test="queue_put_with_a_waiting_getter")
 async def _(h):
     """put() with a getter waiting leaves the item in the queue until the getter runs."""
     q = asyncio.Queue()

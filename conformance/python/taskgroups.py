@@ -37,7 +37,8 @@ def errors(group):
 
 
 @case("taskgroup.exit_waits_for_every_task", pins=G + "test_taskgroup_01",
-      needs="coordination", expect="order=a,b t=0.200")
+      needs="coordination", expect="order=a,b t=0.200",
+      c_test="taskgroup_exit_waits_for_every_task")
 async def _(h):
     """The end of the block waits until every task of the group is done."""
     async with asyncio.TaskGroup() as g:
@@ -48,7 +49,8 @@ async def _(h):
 
 @case("taskgroup.first_failure_cancels_the_rest", pins=G + "test_cancel_children_on_child_error",
       needs="coordination", expect="error=ExceptionGroup result=[ValueError] order=slow!,body! "
-      "t=0.100")
+      "t=0.100",
+      c_test="taskgroup_first_failure_cancels_the_rest")
 async def _(h):
     """A failing task cancels its siblings and the block's own await; the error comes out grouped."""
     try:
@@ -61,7 +63,8 @@ async def _(h):
 
 
 @case("taskgroup.every_error_is_kept", pins=G + "test_taskgroup_04", needs="coordination",
-      expect="error=ExceptionGroup result=[ValueError,ValueError]")
+      expect="error=ExceptionGroup result=[ValueError,ValueError]",
+      c_test="taskgroup_every_error_is_kept")
 async def _(h):
     """Tasks failing in the same iteration each add their error to the group."""
     try:
@@ -73,7 +76,8 @@ async def _(h):
 
 
 @case("taskgroup.parent_cancel_taken_back", pins=G + "test_taskgroup_context_manager_exit_raises",
-      needs="coordination", expect="error=ExceptionGroup cancelling=0")
+      needs="coordination", expect="error=ExceptionGroup cancelling=0",
+      c_test="taskgroup_parent_cancel_taken_back")
 async def _(h):
     """The group's own cancel of its parent is taken back (uncancel) at the end of the block."""
     try:
@@ -158,7 +162,8 @@ async def _(h):
 
 
 @case("taskgroup.no_task_once_finished", pins=G + "test_taskgroup_finished",
-      needs="coordination", expect="error=RuntimeError")
+      needs="coordination", expect="error=RuntimeError",
+      c_test="taskgroup_no_task_once_finished")
 async def _(h):
     """create_task() on a group whose block is over is a RuntimeError."""
     g = asyncio.TaskGroup()

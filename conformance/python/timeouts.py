@@ -13,7 +13,8 @@ T = "test_timeouts.py::"
 
 
 @case("timeout.deadline_gives_timeout_error", pins=T + "test_timeout_basic",
-      needs="coordination", expect="error=TimeoutError expired:result=True t=0.010 cancelling=0")
+      needs="coordination", expect="error=TimeoutError expired:result=True t=0.010 cancelling=0",
+      c_test="timeout_deadline_gives_timeout_error")
 async def _(h):
     """The deadline cancels the block's await; the block's end raises TimeoutError."""
     async def block():
@@ -27,7 +28,8 @@ async def _(h):
 
 
 @case("timeout.when_is_the_deadline", pins=T + "test_timeout_at_basic", needs="coordination",
-      expect="error=TimeoutError result=0.010")
+      expect="error=TimeoutError result=0.010",
+      c_test="timeout_when_is_the_deadline")
 async def _(h):
     """timeout_at(when): when() is that deadline."""
     async def block():
@@ -40,7 +42,8 @@ async def _(h):
 
 
 @case("timeout.done_in_time", pins=T + "test_timeout_not_called", needs="coordination",
-      expect="result=None expired:result=False t=0.010")
+      expect="result=None expired:result=False t=0.010",
+      c_test="timeout_done_in_time")
 async def _(h):
     """A block that ends before its deadline is not touched."""
     async def block():
@@ -53,7 +56,8 @@ async def _(h):
 
 
 @case("timeout.none_never_fires", pins=T + "test_timeout_disabled", needs="coordination",
-      expect="result=None result=None")
+      expect="result=None result=None",
+      c_test="timeout_none_never_fires")
 async def _(h):
     """timeout(None) has no deadline: when() is None, and it never fires."""
     async def block():
@@ -66,7 +70,8 @@ async def _(h):
 
 
 @case("timeout.zero_fires_at_once", pins=T + "test_timeout_zero", needs="coordination",
-      expect="error=TimeoutError t=0.000")
+      expect="error=TimeoutError t=0.000",
+      c_test="timeout_zero_fires_at_once")
 async def _(h):
     """A deadline already due cancels the block at the next iteration."""
     async def block():
@@ -76,7 +81,8 @@ async def _(h):
 
 
 @case("timeout.foreign_cancel_stays", pins=T + "test_foreign_cancel_doesnt_timeout_if_not_expired",
-      needs="coordination", expect="error=CancelledError expired:result=False")
+      needs="coordination", expect="error=CancelledError expired:result=False",
+      c_test="timeout_foreign_cancel_stays")
 async def _(h):
     """A cancellation from outside is not a timeout: it goes on up."""
     scope = []
@@ -91,7 +97,8 @@ async def _(h):
 
 
 @case("timeout.nested_same_deadline", pins=T + "test_nested_timeouts", needs="coordination",
-      expect="inner:error=CancelledError error=TimeoutError")
+      expect="inner:error=CancelledError error=TimeoutError",
+      c_test="timeout_nested_same_deadline")
 async def _(h):
     """Two scopes with one deadline: the inner lets the cancellation through, the outer converts it."""
     seen = []
@@ -110,7 +117,8 @@ async def _(h):
 
 
 @case("timeout.outer_task_not_cancelled", pins=T + "test_outer_task_is_not_cancelled",
-      needs="coordination", expect="state=finished cancelled=False")
+      needs="coordination", expect="state=finished cancelled=False",
+      c_test="timeout_outer_task_not_cancelled")
 async def _(h):
     """A task that caught its scope's TimeoutError ends normally, not cancelled."""
     async def outer():
@@ -125,7 +133,8 @@ async def _(h):
 
 
 @case("timeout.reschedule_moves_it", pins=T + "test_reschedule", needs="coordination",
-      expect="error=TimeoutError t=3.000")
+      expect="error=TimeoutError t=3.000",
+      c_test="timeout_reschedule_moves_it")
 async def _(h):
     """reschedule() moves the deadline."""
     async def block():
