@@ -197,7 +197,11 @@ static int crawl(const struct command_line *cl, struct loop *loop, struct crawle
 	if (loop_add_signal_handler(loop, SIGINT, on_sigint, &run) == 0 &&
 	    loop_add_signal_handler(loop, SIGTERM, on_sigterm, &run) == 0)
 		rc = loop_run_until_complete(loop, run.crawl);
-	if (rc < 0)
+	if (rc == -EINTR)
+		/* loop_run_until_complete: the loop had nothing left to do. */
+		fprintf(stderr, "crawl: the event loop ran out of work before the crawl was over: "
+		                "a task waits for a wake-up that never comes\n");
+	else if (rc < 0)
 		fprintf(stderr, "crawl: the event loop failed: %s\n", strerror(-rc));
 	struct crawl_counts counts;
 	crawler_counts(c, &counts);

@@ -107,6 +107,11 @@ static inline void run_until(struct loop *loop, struct future *future)
 	int rc = loop_run_until_complete(loop, future);
 	REQUIRE_IMPLEMENTED(rc, "loop_run_until_complete");
 	REQUIRE_NO_STUB();
+	/* Chapter 7: the loop stops when nothing is left to do; a future
+	 * still pending then waits for a wake-up nobody will send. */
+	cr_assert(rc != -EINTR, "the loop stopped, with nothing left to do, before the future "
+	                        "it ran for finished: a task waits for a wake-up that never "
+	                        "comes (a turn, a slot or an item lost on the way?)");
 	cr_assert_eq(rc, 0, "loop_run_until_complete: %s", strerror(-rc));
 }
 

@@ -23,9 +23,11 @@ TestSuite(crawl, .init = testkit_start_fixture, .fini = testkit_stop_fixture, .t
 Test(crawl, every_page_is_fetched_exactly_once)
 {
 	struct run run;
-	const char *args[] = { "-j", "8",
-		               site("pages=200&fanout=3&cross=3&seed=7&broken=10&moved=7"), NULL };
+	/* The deadline ends a crawl that would go round the cycles for ever. */
+	const char *site_200 = site("pages=200&fanout=3&cross=3&seed=7&broken=10&moved=7");
+	const char *args[] = { "-j", "8", "--deadline", "20", site_200, NULL };
 	run_crawl(&run, args);
+	expect_pages_once(&run, 200);
 	cr_assert_eq(run.status, 1, "broken links: exit status 1, got %d; stderr:\n%s", run.status,
 	             run.err);
 	struct summary s = summary_of(&run);
@@ -43,13 +45,57 @@ Test(crawl, every_page_is_fetched_exactly_once)
 Test(crawl, a_sound_site_crawls_cleanly)
 {
 	struct run run;
-	const char *args[] = { site("pages=40&fanout=2&cross=4"), NULL };
+	const char *args[] = { "--deadline", "10", site("pages=40&fanout=2&cross=4"), NULL };
 	run_crawl(&run, args);
+	expect_pages_once(&run, 40);
 	cr_assert_eq(run.status, 0, "no broken link: exit 0; stderr:\n%s", run.err);
 	cr_assert_str_empty(run.err, "nothing on stderr");
 	cr_assert_eq(summary_of(&run).pages, 40, "40 pages");
-	cr_assert_eq(occurrences(run.out, "] page "), 40, "one line per page:\n%s", run.out);
 	expect_each_url_fetched_once(40);
+	run_free(&run);
+}
+
+/*
+ * What each line counts. Every page of the site links to one page of
+ * another host (fixtures/server.py), counted and not followed; and each
+ * page line says how many of its links were new, which adds up to every
+ * page but the root, each new exactly once, on the first page that links
+ * to it.
+ */
+Test(crawl, links_are_counted_new_once_and_other_hosts_apart)
+{
+	struct run run;
+	/* The deadline ends a crawl that would go round the cycles for ever. */
+	const char *args[] = {
+		"-j", "1", "--deadline", "10", site("pages=12&fanout=2&cross=3&seed=5"), NULL
+	};
+	run_crawl(&run, args);
+	expect_pages_once(&run, 12);
+	cr_assert_eq(run.status, 0, "no broken link: exit 0; stderr:\n%s", run.err);
+	int fresh = 0;
+	for (const char *line = strstr(run.out, "] page "); line;
+	     line = strstr(line + 1, "] page ")) {
+		const char *comma = strstr(line, " new)");
+		while (comma && comma > line && *comma != ',')
+			comma--;
+		int n = -1;
+		cr_assert(comma && sscanf(comma, ", %d new)", &n) == 1,
+		          "a page line ends with (N links, M new):\n%s", run.out);
+		fresh += n;
+	}
+	cr_assert_eq(fresh, 11,
+	             "every page but the root is a new link once, and once only; the "
+	             "lines add up to %d:\n%s",
+	             fresh, run.out);
+	const char *summary = strstr(run.out, " links elsewhere");
+	while (summary && summary > run.out && summary[-1] != ' ')
+		summary--;
+	int elsewhere = -1;
+	cr_assert(summary && sscanf(summary, "%d", &elsewhere) == 1,
+	          "the summary counts the links elsewhere:\n%s", run.out);
+	cr_assert_eq(elsewhere, 12,
+	             "each page's link to another host is counted, not followed:\n%s", run.out);
+	expect_each_url_fetched_once(12);
 	run_free(&run);
 }
 

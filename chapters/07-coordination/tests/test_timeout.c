@@ -137,6 +137,28 @@ Test(timeout, a_cancellation_from_outside_stays_a_cancellation)
 	loop_free(loop);
 }
 
+/* CPython's test_foreign_cancel_doesnt_timeout_if_not_expired: cancelled
+ * from outside long before its deadline, the scope has nothing of its own
+ * to take back, and the outside request still counts once it is over. */
+Test(timeout, a_scope_that_did_not_expire_takes_nothing_back)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct scoped s = { .delay = 5, .work = 10 };
+	struct future *t = start(loop, &s);
+	run_once(loop);
+	cancel(t, "Ctrl-C");
+	run_until(loop, t);
+	cr_assert(!s.expired, "the deadline, 5 s away, never came");
+	cr_assert_eq(s.outcome, -ECANCELED, "the block's end lets the cancellation go on up");
+	cr_assert_eq(s.cancelling_after, 1,
+	             "a scope whose deadline never came takes nothing back: the outside request "
+	             "still counts, got %d",
+	             s.cancelling_after);
+	future_free(t);
+	loop_free(loop);
+}
+
 /* The deadline and a cancel from outside in the same iteration: the
  * count says someone else asked too, so it is not swallowed. */
 static void cancel_it(void *arg)
