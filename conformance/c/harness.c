@@ -51,6 +51,7 @@ static const struct {
 	{ -EOVERFLOW, "task_done", "ValueError" },
 	{ USER_ERROR, NULL, "ValueError" },
 	{ USER_ERROR2, NULL, "RuntimeError" },
+	{ DIVISION_ERROR, NULL, "ZeroDivisionError" },
 };
 
 const char *error_class(int code, const char *call)

@@ -106,6 +106,8 @@ enum case_needs { NEEDS_FUTURES = 3, NEEDS_TASKS = 4, NEEDS_TIMERS = 5, NEEDS_CO
  * case that needs a second class. Codes the cores never use themselves. */
 #define USER_ERROR  (-EDOM)
 #define USER_ERROR2 (-ENOTRECOVERABLE)
+/* `1 / 0` in a block: ZeroDivisionError (taskgroups.c). */
+#define DIVISION_ERROR (-ENOEXEC)
 
 /*
  * error_class: the Python class of the negative errno CODE, as the call

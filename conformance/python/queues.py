@@ -50,7 +50,8 @@ async def _(h):
 
 
 @case("queue.maxsize_holds_the_producer", pins=Q + "test_maxsize",
-      needs="coordination", expect="order=put0,put1,|,|,got0,put2,|")
+      needs="coordination", expect="order=put0,put1,|,|,got0,put2,|",
+      c_test="queue_maxsize_holds_the_producer")
 async def _(h):
     """put() waits while the queue holds maxsize items; a get() lets the next one in."""
     q = asyncio.Queue(maxsize=2)
@@ -96,7 +97,8 @@ def _(h):
 
 
 @case("queue.join_waits_for_task_done", pins=Q + "test_task_done",
-      needs="coordination", expect="join:state=pending join:state=finished result=4950")
+      needs="coordination", expect="join:state=pending join:state=finished result=4950",
+      c_test="queue_join_waits_for_task_done")
 async def _(h):
     """join() returns once every item put has had its task_done()."""
     q = asyncio.Queue()
@@ -136,7 +138,8 @@ async def _(h):
 
 @case("queue.woken_getter_cancelled_keeps_the_item",
       pins=Q + "test_get_cancel_drop_one_pending_reader", needs="coordination",
-      expect="reader:state=cancelled result=[1,2]")
+      expect="reader:state=cancelled result=[1,2]",
+      c_test="queue_woken_getter_cancelled_keeps_the_item")
 async def _(h):
     """A getter woken for an item and cancelled before it runs does not lose the item."""
     q = asyncio.Queue()
@@ -151,7 +154,8 @@ async def _(h):
 
 @case("queue.woken_putter_cancelled_puts_nothing",
       pins=Q + "test_put_cancel_drop", needs="coordination",
-      expect="writer:state=cancelled result=0 result=False")
+      expect="writer:state=cancelled result=0 result=False",
+      c_test="queue_woken_putter_cancelled_puts_nothing")
 async def _(h):
     """A putter woken by a get and cancelled before it runs puts nothing, and frees the slot."""
     q = asyncio.Queue(maxsize=1)

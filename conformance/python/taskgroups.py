@@ -89,7 +89,8 @@ async def _(h):
 
 
 @case("taskgroup.cancelled_from_outside", pins=G + "test_taskgroup_07", needs="coordination",
-      expect="error=CancelledError result=[a!,b!,body!] cancelling=1")
+      expect="error=CancelledError result=[a!,b!,body!] cancelling=1",
+      c_test="taskgroup_cancelled_from_outside")
 async def _(h):
     """Cancelled from outside, the group cancels its tasks and the cancellation goes on up."""
     seen = []
@@ -110,7 +111,8 @@ async def _(h):
 
 
 @case("taskgroup.cancelled_while_exiting", pins=G + "test_cancellation", needs="coordination",
-      expect="error=CancelledError result=[a!,b!] t=0.100")
+      expect="error=CancelledError result=[a!,b!] t=0.100",
+      c_test="taskgroup_cancelled_while_exiting")
 async def _(h):
     """Cancelled while the block's end waits, the group still waits for its cancelled tasks."""
     async def runner():
@@ -125,7 +127,8 @@ async def _(h):
 
 
 @case("taskgroup.error_in_the_block", pins=G + "test_taskgroup_10", needs="coordination",
-      expect="error=ExceptionGroup result=[ZeroDivisionError] order=a!")
+      expect="error=ExceptionGroup result=[ZeroDivisionError] order=a!",
+      c_test="taskgroup_error_in_the_block")
 async def _(h):
     """An error in the block itself cancels the tasks and joins the group's errors."""
     try:
@@ -139,7 +142,8 @@ async def _(h):
 
 @case("taskgroup.no_task_while_shutting_down",
       pins=G + "test_taskgroup_no_create_task_after_failure", needs="coordination",
-      expect="error=RuntimeError")
+      expect="error=RuntimeError",
+      c_test="taskgroup_no_task_while_shutting_down")
 async def _(h):
     """create_task() on a group that is shutting down after a failure is a RuntimeError."""
     refused = []
