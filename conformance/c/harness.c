@@ -43,12 +43,13 @@ static const struct {
 	{ -EDEADLK, NULL, "RuntimeError" },
 	/* An operation that ran out of memory, or so the core says. */
 	{ -ENOMEM, NULL, "MemoryError" },
-	/* Chapter 7's queue: get_nowait on an empty queue, put_nowait on a
-	 * full one, task_done once too often; a lock released unlocked is
-	 * -EPERM above. */
+	/* Chapter 7: a queue's get_nowait when empty and put_nowait when
+	 * full, its task_done once too often, a bounded semaphore released
+	 * too often. A lock released unlocked is -EPERM above. */
 	{ -EAGAIN, "get_nowait", "QueueEmpty" },
 	{ -EAGAIN, "put_nowait", "QueueFull" },
 	{ -EOVERFLOW, "task_done", "ValueError" },
+	{ -EOVERFLOW, "release", "ValueError" },
 	{ USER_ERROR, NULL, "ValueError" },
 	{ USER_ERROR2, NULL, "RuntimeError" },
 	{ DIVISION_ERROR, NULL, "ZeroDivisionError" },

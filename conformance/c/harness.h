@@ -55,8 +55,10 @@
 #include "wait_for.h"
 #endif
 #if CHAPTER >= 7
+#include "event.h"
 #include "lock.h"
 #include "queues.h"
+#include "semaphore.h"
 #include "taskgroup.h"
 #include "timeout.h"
 #endif

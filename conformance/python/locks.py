@@ -134,7 +134,8 @@ async def _(h):
 # ---- Event -------------------------------------------------------------
 
 @case("event.set_wakes_every_waiter", pins=L + "test_wait", needs="coordination",
-      expect="order=|,c3,c1,c2,|")
+      expect="order=|,c3,c1,c2,|",
+      c_test="event_set_wakes_every_waiter")
 async def _(h):
     """set() wakes every waiter; one that waits after it does not wait at all."""
     ev = asyncio.Event()
@@ -152,7 +153,8 @@ async def _(h):
 
 
 @case("event.wait_on_set", pins=L + "test_wait_on_set", needs="coordination",
-      expect="result=True")
+      expect="result=True",
+      c_test="event_wait_on_set")
 async def _(h):
     """Waiting on a set event returns True at once."""
     ev = asyncio.Event()
@@ -161,7 +163,8 @@ async def _(h):
 
 
 @case("event.clear_after_set_wakes_anyway", pins=L + "test_clear_with_waiters",
-      needs="coordination", expect="result=False order=c1")
+      needs="coordination", expect="result=False order=c1",
+      c_test="event_clear_after_set_wakes_anyway")
 async def _(h):
     """A waiter woken by set() goes on even if clear() comes before it runs."""
     ev = asyncio.Event()
@@ -285,7 +288,8 @@ async def _(h):
 # ---- Semaphore ---------------------------------------------------------
 
 @case("semaphore.release_hands_the_slot_over", pins=L + "test_acquire", needs="coordination",
-      expect="result=0 order=1,|,2,3")
+      expect="result=0 order=1,|,2,3",
+      c_test="semaphore_release_hands_the_slot_over")
 async def _(h):
     """Two releases hand both slots to waiters at once: the counter stays 0."""
     sem = asyncio.Semaphore(3)
@@ -305,7 +309,8 @@ async def _(h):
 
 
 @case("semaphore.cancelled_before_awoken", pins=L + "test_acquire_cancel_before_awoken",
-      needs="coordination", expect="t3:state=finished t4:state=pending")
+      needs="coordination", expect="t3:state=finished t4:state=pending",
+      c_test="semaphore_cancelled_before_awoken")
 async def _(h):
     """Two waiters cancelled before a release: the third gets the slot, the fourth waits."""
     sem = asyncio.Semaphore(0)
@@ -323,7 +328,8 @@ async def _(h):
 
 
 @case("semaphore.woken_then_cancelled_gives_back", pins=L + "test_acquire_hang",
-      needs="coordination", expect="A:state=cancelled order=B locked:result=False")
+      needs="coordination", expect="A:state=cancelled order=B locked:result=False",
+      c_test="semaphore_woken_then_cancelled_gives_back")
 async def _(h):
     """A slot handed to a waiter cancelled before it runs goes to the next waiter."""
     sem = asyncio.Semaphore(1)
@@ -339,7 +345,8 @@ async def _(h):
 
 
 @case("semaphore.fifo_after_release", pins=L + "test_acquire_fifo_order_2",
-      needs="coordination", expect="order=1,2,3,4")
+      needs="coordination", expect="order=1,2,3,4",
+      c_test="semaphore_fifo_after_release")
 async def _(h):
     """A task that releases and acquires again goes behind the waiters."""
     sem = asyncio.Semaphore(1)
@@ -360,14 +367,16 @@ async def _(h):
 
 
 @case("semaphore.bounded_refuses_extra_release", pins=L + "test_release_not_acquired",
-      needs="coordination", expect="error=ValueError")
+      needs="coordination", expect="error=ValueError",
+      c_test="semaphore_bounded_refuses_extra_release")
 def _(h):
     """A BoundedSemaphore released past its start raises ValueError."""
     return h.call(asyncio.BoundedSemaphore().release)
 
 
 @case("semaphore.plain_release_goes_up", pins=L + "test_release_no_waiters",
-      needs="coordination", expect="result=2")
+      needs="coordination", expect="result=2",
+      c_test="semaphore_plain_release_goes_up")
 def _(h):
     """A plain Semaphore released with nobody waiting counts up, past its start."""
     sem = asyncio.Semaphore(1)
