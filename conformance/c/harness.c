@@ -50,6 +50,8 @@ static const struct {
 	{ -EAGAIN, "put_nowait", "QueueFull" },
 	{ -EOVERFLOW, "task_done", "ValueError" },
 	{ -EOVERFLOW, "release", "ValueError" },
+	/* asyncio.wait() on an empty set. */
+	{ -EINVAL, "wait", "ValueError" },
 	{ USER_ERROR, NULL, "ValueError" },
 	{ USER_ERROR2, NULL, "RuntimeError" },
 	{ DIVISION_ERROR, NULL, "ZeroDivisionError" },

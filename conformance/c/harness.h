@@ -59,8 +59,11 @@
 #include "lock.h"
 #include "queues.h"
 #include "semaphore.h"
+#include "shield.h"
 #include "taskgroup.h"
 #include "timeout.h"
+#include "wait.h"
+#include "as_completed.h"
 #endif
 
 /* ---------------------------------------------------------------- chapters */
@@ -232,7 +235,7 @@ struct conformance_case {
 
 extern const struct conformance_case futures_cases[], tasks_cases[], cancellation_cases[],
         gather_cases[], scheduling_cases[], timers_cases[], sleep_cases[], wait_for_cases[],
-        locks_cases[], queues_cases[], taskgroups_cases[], timeouts_cases[];
+        locks_cases[], queues_cases[], taskgroups_cases[], timeouts_cases[], waiting_cases[];
 
 /* h_init / h_close: the case's loop (on a virtual clock from chapter 5),
  * and its end: free the loops, which reports the tasks still pending,
