@@ -32,7 +32,9 @@ INTRO = """\
 
 The course claims that its C core behaves like Python's asyncio: futures,
 tasks, cancellation, gather, the loop's order of work, timers, sleep and
-wait_for (chapters 3 to 6). This page turns the claim into {count} checked
+wait_for (chapters 3 to 6), and the coordination of chapter 7: locks,
+events, conditions, semaphores, barriers, queues, task groups, timeout
+scopes, shield, wait and as_completed. This page turns the claim into {count} checked
 rows. Each row is one behaviour, pinned by a test of CPython's own asyncio
 suite (the "CPython test" column), and written as a small program that
 prints an outcome string: in Python in `conformance/python/` (one file per
@@ -46,8 +48,10 @@ every CPython 3.11 or later on the machine, each case on a fresh event loop
 whose clock is a counter: asked to wait, the loop moves the clock instead,
 so no case ever sleeps and every time below is exact. Each outcome must be
 the one recorded here for that version. Then each chapter's C cases run
-(`build/conformance/cases-NN`, for chapters 03 to 06), and each of their
+(`build/conformance/cases-NN`, for chapters 03 to 07), and each of their
 outcomes must be the 3.12 one, unless the row says that the C core differs.
+A row whose C test is "to be written" (some of chapter 7's) is checked in
+Python only, for now.
 The run also checks that every pinned test exists in the installed CPython
 test suites, and that this page is up to date.
 
@@ -55,7 +59,8 @@ The course follows **Python 3.12's asyncio**: 3.12 rebuilt `wait_for` on
 `asyncio.timeout`, and Ubuntu 24.04 ships 3.12. The 3.11 and 3.13 columns
 say "same" where that version agrees with 3.12, and give their own outcome
 where they do not. "needs" is the first chapter whose core can express the
-case: futures from chapter 3, tasks and gather from 4, timers from 5.
+case: futures from chapter 3, tasks and gather from 4, timers from 5,
+coordination from 7.
 
 ## Reading an outcome
 

@@ -476,7 +476,8 @@ def sanitizer_verdict(folder, suite, name, log_path):
 # there is most often the echo of one in a test of a single piece. The
 # check shows those last, and scripts/mutants runs them last.
 WHOLE_PROGRAM_SUITES = {"contract", "overlap", "fetch", "programs", "serial", "scale",
-                        "many_fds", "sigint", "offload"}
+                        "many_fds", "sigint", "offload", "crawl", "crawl_faults",
+                        "crawl_sigint"}
 
 
 # Criterion 2.4 compiles a --filter glob into at most 100 fragments and

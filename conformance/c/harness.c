@@ -43,8 +43,18 @@ static const struct {
 	{ -EDEADLK, NULL, "RuntimeError" },
 	/* An operation that ran out of memory, or so the core says. */
 	{ -ENOMEM, NULL, "MemoryError" },
+	/* Chapter 7: a queue's get_nowait when empty and put_nowait when
+	 * full, its task_done once too often, a bounded semaphore released
+	 * too often. A lock released unlocked is -EPERM above. */
+	{ -EAGAIN, "get_nowait", "QueueEmpty" },
+	{ -EAGAIN, "put_nowait", "QueueFull" },
+	{ -EOVERFLOW, "task_done", "ValueError" },
+	{ -EOVERFLOW, "release", "ValueError" },
+	/* asyncio.wait() on an empty set. */
+	{ -EINVAL, "wait", "ValueError" },
 	{ USER_ERROR, NULL, "ValueError" },
 	{ USER_ERROR2, NULL, "RuntimeError" },
+	{ DIVISION_ERROR, NULL, "ZeroDivisionError" },
 };
 
 const char *error_class(int code, const char *call)

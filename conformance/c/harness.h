@@ -13,7 +13,8 @@
  *
  * One binary per chapter: build/conformance/cases-NN, compiled with
  * -DCHAPTER=N against solutions/NN-*. Chapter 3 has futures only, 4 adds
- * tasks and gather, 5 timers, sleep and wait_for; the macros below hide
+ * tasks and gather, 5 timers, sleep and wait_for, 7 locks, queues, task
+ * groups and timeout scopes; the macros below hide
  * the few places where their interfaces differ, so that a case is written
  * once.
  *
@@ -39,7 +40,7 @@
 #include "loop.h"
 
 #ifndef CHAPTER
-#error "build with -DCHAPTER=N, the chapter whose core this is (3 to 6)"
+#error "build with -DCHAPTER=N, the chapter whose core this is (3 to 7)"
 #endif
 
 #if CHAPTER >= 4
@@ -53,11 +54,22 @@
 #include "virtual_clock.h"
 #include "wait_for.h"
 #endif
+#if CHAPTER >= 7
+#include "event.h"
+#include "lock.h"
+#include "queues.h"
+#include "semaphore.h"
+#include "shield.h"
+#include "taskgroup.h"
+#include "timeout.h"
+#include "wait.h"
+#include "as_completed.h"
+#endif
 
 /* ---------------------------------------------------------------- chapters */
 
 /* The first chapter whose core can express a case: harness.py's NEEDS. */
-enum case_needs { NEEDS_FUTURES = 3, NEEDS_TASKS = 4, NEEDS_TIMERS = 5 };
+enum case_needs { NEEDS_FUTURES = 3, NEEDS_TASKS = 4, NEEDS_TIMERS = 5, NEEDS_COORDINATION = 7 };
 
 /* A case function exists only where its chapter has what it uses: these
  * name it in the registry from that chapter on, and NULL before. */
@@ -70,6 +82,11 @@ enum case_needs { NEEDS_FUTURES = 3, NEEDS_TASKS = 4, NEEDS_TIMERS = 5 };
 #define FROM_TIMERS(fn) fn
 #else
 #define FROM_TIMERS(fn) NULL
+#endif
+#if CHAPTER >= 7
+#define FROM_COORDINATION(fn) fn
+#else
+#define FROM_COORDINATION(fn) NULL
 #endif
 
 /* loop_call_soon returns 0 or a negative errno in chapters 3 and 4, and a
@@ -94,6 +111,8 @@ enum case_needs { NEEDS_FUTURES = 3, NEEDS_TASKS = 4, NEEDS_TIMERS = 5 };
  * case that needs a second class. Codes the cores never use themselves. */
 #define USER_ERROR  (-EDOM)
 #define USER_ERROR2 (-ENOTRECOVERABLE)
+/* `1 / 0` in a block: ZeroDivisionError (taskgroups.c). */
+#define DIVISION_ERROR (-ENOEXEC)
 
 /*
  * error_class: the Python class of the negative errno CODE, as the call
@@ -215,7 +234,8 @@ struct conformance_case {
 };
 
 extern const struct conformance_case futures_cases[], tasks_cases[], cancellation_cases[],
-        gather_cases[], scheduling_cases[], timers_cases[], sleep_cases[], wait_for_cases[];
+        gather_cases[], scheduling_cases[], timers_cases[], sleep_cases[], wait_for_cases[],
+        locks_cases[], queues_cases[], taskgroups_cases[], timeouts_cases[], waiting_cases[];
 
 /* h_init / h_close: the case's loop (on a virtual clock from chapter 5),
  * and its end: free the loops, which reports the tasks still pending,

@@ -19,8 +19,9 @@
 #include "harness.h"
 
 static const struct conformance_case *const areas[] = {
-	futures_cases,    tasks_cases,  cancellation_cases, gather_cases,
-	scheduling_cases, timers_cases, sleep_cases,        wait_for_cases,
+	futures_cases,    tasks_cases,    cancellation_cases, gather_cases, scheduling_cases,
+	timers_cases,     sleep_cases,    wait_for_cases,     locks_cases,  queues_cases,
+	taskgroups_cases, timeouts_cases, waiting_cases,
 };
 
 static bool selected(const char *id, int argc, char **argv)

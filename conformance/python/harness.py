@@ -55,8 +55,9 @@ import selectors
 from dataclasses import dataclass, field
 
 # The first C chapter whose core can express a case (chapter 3 has
-# futures, 4 adds tasks and gather, 5 adds timers, sleep and wait_for).
-NEEDS = {"futures": 3, "tasks": 4, "timers": 5}
+# futures, 4 adds tasks and gather, 5 adds timers, sleep and wait_for, 7
+# the coordination primitives, task groups, timeout scopes and waits).
+NEEDS = {"futures": 3, "tasks": 4, "timers": 5, "coordination": 7}
 OLDEST = (3, 11)   # the oldest asyncio the suite knows; expect dicts start here
 
 

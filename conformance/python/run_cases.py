@@ -22,7 +22,7 @@ sys.path.insert(0, HERE)
 import harness  # noqa: E402
 
 AREAS = ("futures", "tasks", "cancellation", "gather", "scheduling", "timers", "sleep",
-         "wait_for")
+         "wait_for", "locks", "queues", "taskgroups", "timeouts", "waiting")
 
 
 def load():

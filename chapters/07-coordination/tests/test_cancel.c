@@ -1,0 +1,268 @@
+/*
+ * test_cancel.c - the cancellation matrix, with asyncio's semantics: a
+ * task cancelled before it starts, while it awaits a future, while it
+ * awaits another task, by itself, after it is done; a coroutine that
+ * catches the cancellation and goes on; the count and the message.
+ */
+#include "probe.h"
+
+TestSuite(cancel, .timeout = 10);
+
+/* The common ending: the task is CANCELLED with MESSAGE. */
+static void expect_cancelled(struct future *task, const char *message)
+{
+	require_stepped(task);
+	cr_assert(future_cancelled(task), "the task ends CANCELLED");
+	cr_assert_str_eq(future_cancel_message(task), message, "with the message given");
+	cr_assert_eq(task_cancel(task, "again"), 0, "cancelling a done task returns 0 (False)");
+}
+
+Test(cancel, before_the_first_step_the_body_never_runs)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	cr_assert_eq(cancel(task, "early"), 1, "a pending task can be cancelled");
+	cr_assert_eq(task_get_state(task), TASK_CANCELLING, "it is TASK_CANCELLING");
+	cr_assert(!future_done(task), "not done yet: it ends at its scheduled step");
+	run_until(loop, task);
+	expect_cancelled(task, "early");
+	cr_assert_eq(p.started, 0, "its body never started");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, while_awaiting_a_future_cancels_that_future_at_once)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(cancel(task, "stop"), 1, "a waiting task can be cancelled");
+	cr_assert(future_cancelled(target), "the awaited future is cancelled at once");
+	cr_assert_str_eq(future_cancel_message(target), "stop", "with the same message");
+	run_until(loop, task);
+	cr_assert_eq(p.outcome, -ECANCELED, "the coroutine meets -ECANCELED at its await");
+	cr_assert(p.cleaned_up, "and cleans up before propagating it");
+	expect_cancelled(task, "stop");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, while_awaiting_a_task_cancels_down_the_chain)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe inner = { 0 }, outer = { 0 };
+	struct future *inner_task = probe_task(loop, &inner, target);
+	struct future *outer_task = probe_task(loop, &outer, inner_task);
+	run_once(loop);
+	require_stepped(outer_task);
+	cr_assert_eq(cancel(outer_task, "chain"), 1, "the outer task can be cancelled");
+	cr_assert(future_cancelled(target), "the inner task's future is cancelled at once");
+	run_until(loop, outer_task);
+	cr_assert(inner.cleaned_up && outer.cleaned_up, "both coroutines cleaned up");
+	expect_cancelled(inner_task, "chain");
+	expect_cancelled(outer_task, "chain");
+	future_free(outer_task);
+	future_free(inner_task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_coroutine_that_catches_it_goes_on_and_is_not_cancelled)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { .catch_cancel = true };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cancel(task, "ignored");
+	run_until(loop, task);
+	cr_assert_eq(p.outcome, -ECANCELED, "the coroutine saw -ECANCELED");
+	cr_assert(!future_cancelled(task), "caught: the task is not cancelled");
+	void *value = NULL;
+	cr_assert_eq(future_result(task, &value), 0, "it finishes normally");
+	cr_assert_str_eq(value, "caught", "with the result it returned afterwards");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_task_that_cancels_itself_is_cancelled_at_its_next_await)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { .cancel_self = true };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	REQUIRE_NO_STUB();
+	cr_assert(future_cancelled(target), "the future it then awaited is cancelled at once");
+	run_until(loop, task);
+	cr_assert(p.cleaned_up, "it met -ECANCELED there and cleaned up");
+	expect_cancelled(task, "by itself");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, after_the_awaited_future_is_done_but_before_the_task_resumes)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	future_set_result(target, NULL, NULL);
+	cr_assert_eq(cancel(task, "late"), 1, "still running: the cancel is accepted");
+	run_until(loop, task);
+	cr_assert_eq(p.outcome, -ECANCELED, "the next step delivers -ECANCELED, not the result");
+	expect_cancelled(task, "late");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_done_task_cannot_be_cancelled)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	future_set_result(target, NULL, NULL);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_until(loop, task);
+	require_stepped(task);
+	cr_assert_eq(task_cancel(task, "too late"), 0, "task_cancel returns 0 (False)");
+	cr_assert(!future_cancelled(task), "and the result stays");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_cancellation_still_pending_when_the_coroutine_returns_wins)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	future_set_result(target, NULL, NULL);
+	struct awaiter a = { .cancel_at_end = true };
+	struct future *task = awaiter_task(loop, &a, target);
+	run_until(loop, task);
+	require_stepped(task);
+	REQUIRE_NO_STUB();
+	cr_assert(future_cancelled(task),
+	          "a task that cancels itself and then returns, without an await in between, "
+	          "ends CANCELLED: the request was never delivered, and it wins over the result "
+	          "(asyncio: test_cancel_at_end)");
+	cr_assert_str_eq(future_cancel_message(task), "at the end", "with its message");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+/* An outer coroutine that awaits the inner task with a plain await. */
+struct outer {
+	int resume_point;
+	struct future *inner;
+};
+
+static int outer_step(struct task *task, void *frame)
+{
+	struct outer *o = frame;
+	CORO_BEGIN(o);
+	CORO_AWAIT(task, o, future_retain(o->inner));
+	return task_return(task, "inner done", NULL);
+	CORO_END(task, o);
+}
+
+Test(cancel, the_message_goes_on_up_through_an_awaiting_task)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct awaiter a = { 0 };
+	struct future *inner = awaiter_task(loop, &a, target);
+	struct outer o = { .inner = inner };
+	struct future *outer = task_create(loop, "outer", outer_step, &o, NULL);
+	cr_assert(outer != NULL, "task_create");
+	run_once(loop);
+	require_stepped(inner);
+	cr_assert_eq(cancel(inner, "my message"), 1, "the inner task is cancelled");
+	run_until(loop, outer);
+	cr_assert(future_cancelled(outer),
+	          "the outer task, which awaited it without catching, ends CANCELLED too");
+	cr_assert_str_eq(future_cancel_message(outer), "my message",
+	                 "and the message made it all the way up (asyncio: "
+	                 "test_cancel_with_message_then_future_result)");
+	cr_assert_eq(task_cancelling(outer), 0,
+	             "although nobody asked the outer task itself to cancel");
+	future_free(outer);
+	future_free(inner);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, the_count_survives_the_end_of_the_task)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cancel(task, "stop");
+	run_until(loop, task);
+	cr_assert_eq(task_cancelling(task), 1,
+	             "task_cancelling still says 1 once the task is done, as asyncio's "
+	             "cancelling() does");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, cancelling_a_task_that_failed_gives_up_its_error)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	future_set_exception(target, -ECONNRESET, "reset");
+	struct awaiter a = { 0 };
+	struct future *task = awaiter_task(loop, &a, target);
+	run_until(loop, task);
+	require_stepped(task);
+	cr_assert_eq(task_cancel(task, NULL), 0, "a done task cannot be cancelled...");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+	cr_assert_eq(report_count, 0,
+	             "...but whoever tried has given up on its error: it is not reported as "
+	             "never retrieved (asyncio: test_tb_logger_not_called_after_cancel), "
+	             "but: %s",
+	             reports[0]);
+}
+
+Test(cancel, counts_the_requests_and_delivers_the_first_message_it_passed_on)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(cancel(task, "first"), 1, "first request");
+	cr_assert_eq(cancel(task, "second"), 1, "second request");
+	cr_assert_eq(task_cancelling(task), 2, "task_cancelling counts both");
+	cr_assert_eq(task_uncancel(task), 1, "task_uncancel takes one back");
+	run_until(loop, task);
+	/* The first request cancelled the awaited future with its words; the
+	 * coroutine meets that CancelledError, as in asyncio. */
+	expect_cancelled(task, "first");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}

@@ -1,0 +1,204 @@
+/*
+ * test_gather.c - gather: results in argument order whatever the order of
+ * completion; the first error propagates unless return_exceptions
+ * collects them; cancelling the gather cancels its children.
+ */
+#include "gather.h"
+#include "probe.h"
+
+TestSuite(gather, .timeout = 10);
+
+static int values[3] = { 10, 11, 12 };
+
+static struct future *gather_of(struct loop *loop, struct future *const f[], size_t n, bool collect)
+{
+	struct future *all = gather(loop, f, n, collect);
+	cr_assert(all != NULL, "gather returns a future");
+	return all;
+}
+
+/* The gather's error, naming the hole while it is a stub. */
+static const struct future_error *gather_error(struct future *all)
+{
+	const struct future_error *error;
+	future_exception(all, &error);
+	REQUIRE_IMPLEMENTED(error ? error->code : 0, "child_done");
+	return error;
+}
+
+static const struct gather_result *gather_result_of(struct future *all)
+{
+	gather_error(all);
+	void *value = NULL;
+	cr_assert_eq(future_result(all, &value), 0, "the gather has a result");
+	return value;
+}
+
+Test(gather, keeps_argument_order_whatever_the_order_of_completion)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f[3] = { new_future(loop), new_future(loop), new_future(loop) };
+	struct future *all = gather_of(loop, f, 3, false);
+	future_set_result(f[2], &values[2], NULL);
+	run_once(loop);
+	future_set_result(f[0], &values[0], NULL);
+	run_once(loop);
+	gather_error(all);
+	cr_assert(!future_done(all), "not done while a child is pending");
+	future_set_result(f[1], &values[1], NULL);
+	run_until(loop, all);
+	const struct gather_result *result = gather_result_of(all);
+	cr_assert_eq(result->count, 3, "one entry per child");
+	for (int i = 0; i < 3; i++) {
+		void *value;
+		cr_assert_eq(result->children[i], f[i], "entry %d is child %d", i, i);
+		cr_assert_eq(future_result(result->children[i], &value), 0, "child %d is done", i);
+		cr_assert_eq(value, &values[i], "child %d's result is in place %d", i, i);
+	}
+	future_free(all);
+	for (int i = 0; i < 3; i++)
+		future_free(f[i]);
+	loop_free(loop);
+}
+
+Test(gather, fails_with_the_first_error)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f[3] = { new_future(loop), new_future(loop), new_future(loop) };
+	struct future *all = gather_of(loop, f, 3, false);
+	future_set_exception(f[1], -ECONNREFUSED, "refused");
+	run_until(loop, all);
+	const struct future_error *error = gather_error(all);
+	cr_assert(error != NULL && error->code == -ECONNREFUSED,
+	          "the gather fails with the first child's error");
+	cr_assert_str_eq(error->message, "refused", "and its message");
+	cr_assert(!future_done(f[0]) && !future_done(f[2]), "the other children go on");
+	future_set_exception(f[2], -ETIMEDOUT, "later");
+	future_set_result(f[0], NULL, NULL);
+	loop_run(loop);
+	cr_assert_eq(report_count, 0, "a later error is not reported as never retrieved");
+	future_free(all);
+	for (int i = 0; i < 3; i++)
+		future_free(f[i]);
+	loop_free(loop);
+}
+
+Test(gather, return_exceptions_collects_every_outcome)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f[3] = { new_future(loop), new_future(loop), new_future(loop) };
+	struct future *all = gather_of(loop, f, 3, true);
+	future_set_exception(f[0], -ECONNRESET, "reset");
+	future_cancel(f[1], "cancelled child");
+	future_set_result(f[2], &values[2], NULL);
+	run_until(loop, all);
+	const struct gather_result *result = gather_result_of(all);
+	void *value;
+	cr_assert_eq(future_result(result->children[0], &value), -ECONNRESET, "error in place 0");
+	cr_assert_eq(future_result(result->children[1], &value), -ECANCELED, "cancel in place 1");
+	cr_assert_eq(future_result(result->children[2], &value), 0, "result in place 2");
+	future_free(all);
+	for (int i = 0; i < 3; i++)
+		future_free(f[i]);
+	loop_free(loop);
+}
+
+Test(gather, cancelling_the_gather_cancels_the_children)
+{
+	struct loop *loop = quiet_loop();
+	struct future *targets[2] = { new_future(loop), new_future(loop) };
+	struct probe p[2] = { { 0 }, { 0 } };
+	struct future *tasks[2];
+	for (int i = 0; i < 2; i++)
+		tasks[i] = probe_task(loop, &p[i], targets[i]);
+	struct future *all = gather_of(loop, tasks, 2, true);
+	run_once(loop);
+	require_stepped(tasks[0]);
+	bool accepted = future_cancel(all, "all of them");
+	if (!accepted)
+		cancel(tasks[0], NULL);
+	cr_assert(accepted, "the gather accepts the cancellation");
+	cr_assert(future_cancelled(targets[0]) && future_cancelled(targets[1]),
+	          "each child task's awaited future is cancelled at once");
+	run_until(loop, all);
+	gather_error(all);
+	for (int i = 0; i < 2; i++) {
+		cr_assert(p[i].cleaned_up, "child %d cleaned up", i);
+		cr_assert(future_cancelled(tasks[i]), "child %d is cancelled", i);
+	}
+	/* asyncio's gather sets a CancelledError as its exception. */
+	cr_assert(!future_cancelled(all), "the gather itself is not CANCELLED: as in asyncio, it "
+	                                  "FINISHED with the error -ECANCELED");
+	const struct future_error *error = gather_error(all);
+	cr_assert(error && error->code == -ECANCELED, "the gather's error is -ECANCELED");
+	cr_assert_str_eq(error->message, "all of them", "with the message");
+	future_free(all);
+	for (int i = 0; i < 2; i++) {
+		future_free(tasks[i]);
+		future_free(targets[i]);
+	}
+	loop_free(loop);
+}
+
+Test(gather, a_cancelled_child_fails_the_gather_with_its_cancellation)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f[2] = { new_future(loop), new_future(loop) };
+	struct future *all = gather_of(loop, f, 2, false);
+	future_cancel(f[0], "child gone");
+	run_until(loop, all);
+	cr_assert(!future_cancelled(all), "the gather is not CANCELLED: asyncio sets a "
+	                                  "CancelledError as its exception (FINISHED)");
+	const struct future_error *error = gather_error(all);
+	cr_assert(error && error->code == -ECANCELED, "its error is -ECANCELED");
+	cr_assert_str_eq(error->message, "child gone", "with the child's message");
+	cr_assert(!future_done(f[1]), "the other child goes on");
+	future_free(all);
+	for (int i = 0; i < 2; i++)
+		future_free(f[i]);
+	loop_free(loop);
+}
+
+Test(gather, return_exceptions_retrieves_the_errors_it_hands_on)
+{
+	struct loop *loop = quiet_loop();
+	struct future *child = new_future(loop);
+	struct future *all = gather_of(loop, &child, 1, true);
+	future_set_exception(child, -ECONNRESET, "reset");
+	run_until(loop, all);
+	gather_error(all);
+	future_free(all);
+	future_free(child);
+	loop_free(loop);
+	cr_assert_eq(report_count, 0,
+	             "an error handed on in the result counts as retrieved, so nothing says "
+	             "\"never retrieved\" (but: %s)",
+	             reports[0]);
+}
+
+Test(gather, refuses_children_of_another_loop)
+{
+	struct loop *loop = quiet_loop();
+	struct loop *other = loop_new();
+	cr_assert(other != NULL, "loop_new");
+	struct future *f[2] = { new_future(loop), new_future(other) };
+	errno = 0;
+	struct future *all = gather(loop, f, 2, false);
+	cr_assert_null(all, "gather refuses a child of another loop: nothing here could "
+	                    "complete it (asyncio: ValueError)");
+	cr_assert_eq(errno, EXDEV, "and says why: errno EXDEV");
+	for (int i = 0; i < 2; i++)
+		future_free(f[i]);
+	loop_free(other);
+	loop_free(loop);
+}
+
+Test(gather, of_nothing_is_done_at_once)
+{
+	struct loop *loop = quiet_loop();
+	struct future *all = gather_of(loop, NULL, 0, false);
+	cr_assert(future_done(all), "a gather of no future is done at once");
+	cr_assert_eq(gather_result_of(all)->count, 0, "with an empty result");
+	future_free(all);
+	loop_free(loop);
+}

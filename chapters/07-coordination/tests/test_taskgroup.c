@@ -1,0 +1,281 @@
+/*
+ * test_taskgroup.c - asyncio.TaskGroup on tasks, in virtual time: the
+ * block waits for every task; the first failure cancels the others and
+ * the parent's own await, and the errors are collected; a cancellation
+ * from outside cancels them all and goes on up; the group's own cancel of
+ * its parent is taken back. Several tests are CPython's own
+ * (test_taskgroups.py).
+ */
+#include "coord.h"
+#include "taskgroup.h"
+
+TestSuite(taskgroup, .timeout = 10);
+
+/* A task of the group: sleeps DELAY seconds, then fails with FAIL (if
+ * not 0) or writes its name. A cancellation is written "name!"; a task
+ * that CATCHES it finishes normally anyway, as "name~". */
+struct job {
+	int resume_point;
+	struct loop *loop;
+	const char *name;
+	double delay;
+	int fail;
+	bool catches;
+	int outcome;
+	char word[24];
+};
+
+static int job_step(struct task *task, void *frame)
+{
+	struct job *j = frame;
+	CORO_BEGIN(j);
+	CORO_TRY_AWAIT(task, j, sleep_for(j->loop, j->delay), j->outcome);
+	if (j->outcome == -ECANCELED) {
+		snprintf(j->word, sizeof j->word, "%s%s", j->name, j->catches ? "~" : "!");
+		write_down(j->word);
+		if (!j->catches)
+			return task_raise(task, -ECANCELED, NULL);
+		return task_return(task, NULL, NULL);
+	}
+	if (j->fail)
+		return task_raise(task, j->fail, "boom");
+	write_down(j->name);
+	CORO_END(task, j);
+}
+
+/* The parent: opens a group, starts its jobs, then its block sleeps
+ * BODY seconds (or fails with BODY_FAIL at once), and exits the group. */
+struct parent {
+	int resume_point;
+	struct loop *loop;
+	struct job *jobs;
+	int job_count;
+	double body;
+	int body_fail;
+	struct taskgroup *tg;
+	int body_outcome;
+	int exit_outcome;
+	double exit_time;
+	int cancelling_after; /* task_cancelling of the parent after the exit */
+	int i;
+};
+
+static int parent_step(struct task *task, void *frame)
+{
+	struct parent *p = frame;
+	CORO_BEGIN(p);
+	p->tg = taskgroup_new(task);
+	cr_assert(p->tg != NULL, "taskgroup_new");
+	for (p->i = 0; p->i < p->job_count; p->i++) {
+		p->jobs[p->i].loop = p->loop;
+		struct future *t = taskgroup_create_task(p->tg, p->jobs[p->i].name, job_step,
+		                                         &p->jobs[p->i], NULL);
+		cr_assert(t != NULL, "taskgroup_create_task: %s", strerror(errno));
+		future_free(t);
+	}
+	/* The block: a sleep, or (after one yield, so that the tasks have
+	 * started) an error of its own. */
+	if (p->body_fail)
+		CORO_AWAIT(task, p, task_yield(p->loop));
+	p->body_outcome = p->body_fail;
+	if (!p->body_fail)
+		CORO_TRY_AWAIT(task, p, sleep_for(p->loop, p->body), p->body_outcome);
+	CORO_TRY_AWAIT(task, p, taken(taskgroup_exit(p->tg, p->body_outcome), "taskgroup_exit"),
+	               p->exit_outcome);
+	p->exit_time = loop_time(p->loop);
+	p->cancelling_after = task_cancelling(task_future(task));
+	/* Raise what the exit raised, words and all. */
+	if (task_propagate(task))
+		return TASK_STEP_DONE;
+	CORO_END(task, p);
+}
+
+/* The test frees the group (p->tg) once it has looked at its errors. */
+static struct future *start_parent(struct loop *loop, struct parent *p)
+{
+	p->loop = loop;
+	struct future *task = task_create(loop, "parent", parent_step, p, NULL);
+	cr_assert(task != NULL, "task_create");
+	return task;
+}
+
+/* CPython's test_taskgroup_01: the block ends when both tasks have. */
+Test(taskgroup, the_exit_waits_for_every_task)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "a", .delay = 0.1 }, { .name = "b", .delay = 0.2 } };
+	struct parent p = { .jobs = jobs, .job_count = 2 };
+	struct future *t = start_parent(loop, &p);
+	run_until(loop, t);
+	cr_assert_eq(p.exit_outcome, 0, "no task failed: the exit succeeds");
+	cr_assert_str_eq(journal, "a b ", "both ran to the end");
+	cr_assert_float_eq(p.exit_time, 0.2, 1e-9, "the block ended with the last task, at 0.2");
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* CPython's test_cancel_children_on_child_error: the first failure
+ * cancels the sibling and the parent's own await, and the exit fails
+ * with the error. */
+Test(taskgroup, the_first_failure_cancels_the_others_and_the_block)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "bad", .delay = 0.1, .fail = -EDOM },
+		              { .name = "slow", .delay = 5 } };
+	struct parent p = { .jobs = jobs, .job_count = 2, .body = 10 };
+	struct future *t = start_parent(loop, &p);
+	run_until(loop, t);
+	cr_assert_str_eq(journal, "slow! ", "the slow task was cancelled");
+	cr_assert_eq(p.body_outcome, -ECANCELED, "the block's sleep was cancelled too");
+	cr_assert_eq(p.exit_outcome, -EDOM, "the exit fails with the task's error");
+	const struct future_error *e = error_of(t);
+	cr_assert(e && strcmp(e->message, "unhandled errors in a TaskGroup (1 sub-exception)") == 0,
+	          "in asyncio's words: %s", e ? e->message : "(none)");
+	cr_assert_eq(taskgroup_error_count(p.tg), 1, "one error collected");
+	cr_assert_eq(taskgroup_error(p.tg, 0)->code, -EDOM, "the failing task's");
+	cr_assert_float_eq(p.exit_time, 0.1, 1e-9, "all over at 0.1, not 5 or 10");
+	cr_assert_eq(p.cancelling_after, 0, "the group took its cancel of the parent back");
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* Two tasks failing in the same iteration: both errors are kept, the
+ * ExceptionGroup's list. */
+Test(taskgroup, every_error_is_collected)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "x", .delay = 1, .fail = -EDOM },
+		              { .name = "y", .delay = 1, .fail = -ERANGE } };
+	struct parent p = { .jobs = jobs, .job_count = 2 };
+	struct future *t = start_parent(loop, &p);
+	run_until(loop, t);
+	cr_assert_eq(taskgroup_error_count(p.tg), 2, "two errors");
+	cr_assert(taskgroup_error(p.tg, 0)->code == -EDOM &&
+	                  taskgroup_error(p.tg, 1)->code == -ERANGE,
+	          "in the order they happened");
+	const struct future_error *e = error_of(t);
+	cr_assert(e && strstr(e->message, "(2 sub-exceptions)"), "the exit says two");
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* CPython's test_taskgroup_07: the parent is cancelled from outside: the
+ * tasks and the block's await are cancelled, and the cancellation goes
+ * on up. */
+Test(taskgroup, a_cancellation_from_outside_cancels_everything_and_goes_on)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "a", .delay = 5 }, { .name = "b", .delay = 5 } };
+	struct parent p = { .jobs = jobs, .job_count = 2, .body = 10 };
+	struct future *t = start_parent(loop, &p);
+	run_iterations(loop, 2); /* a third would jump the clock to the tasks' end */
+	cancel(t, "stop");
+	run_until(loop, t);
+	cr_assert_str_eq(journal, "a! b! ", "both tasks were cancelled");
+	cr_assert(future_cancelled(t), "the parent ends CANCELLED");
+	cr_assert_eq(p.exit_outcome, -ECANCELED, "the exit passed the cancellation on");
+	cr_assert_eq(p.cancelling_after, 1, "and it was not the group's to take back");
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* CPython's test_cancellation: cancelled while the exit waits (the block
+ * has ended): the tasks are cancelled, the exit still waits for them. */
+Test(taskgroup, cancelled_while_the_exit_waits)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "a", .delay = 5 },
+		              { .name = "b", .delay = 5, .catches = true } };
+	struct parent p = { .jobs = jobs, .job_count = 2 };
+	struct future *t = start_parent(loop, &p);
+	run_iterations(loop, 2); /* a third would jump the clock to the tasks' end */
+	cancel(t, NULL);
+	run_until(loop, t);
+	cr_assert_str_eq(journal, "a! b~ ", "cancelled; b caught it and finished anyway");
+	cr_assert(future_cancelled(t), "the parent ends CANCELLED");
+	cr_assert_float_eq(loop_time(loop), 0, 1e-9, "at once, not after 5 s");
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* An error of the block itself (Python: `1 / 0` inside `async with`):
+ * the tasks are cancelled, and the error is the group's. */
+Test(taskgroup, an_error_in_the_block_cancels_the_tasks)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "a", .delay = 5 } };
+	struct parent p = { .jobs = jobs, .job_count = 1, .body_fail = -EDOM };
+	struct future *t = start_parent(loop, &p);
+	run_until(loop, t);
+	cr_assert_str_eq(journal, "a! ", "the task was cancelled");
+	cr_assert_eq(p.exit_outcome, -EDOM, "the block's error comes out of the exit");
+	cr_assert_eq(taskgroup_error_count(p.tg), 1, "as the group's one error");
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* No new task once the group is shutting down, or finished. */
+struct late {
+	int resume_point;
+	struct loop *loop;
+	struct taskgroup *tg;
+	struct job bad, more;
+	int refused_while_aborting, refused_after_exit;
+	int outcome;
+};
+
+static int late_step(struct task *task, void *frame)
+{
+	struct late *l = frame;
+	CORO_BEGIN(l);
+	l->tg = taskgroup_new(task);
+	l->bad = (struct job){ .loop = l->loop, .name = "bad", .fail = -EDOM };
+	future_free(taskgroup_create_task(l->tg, "bad", job_step, &l->bad, NULL));
+	CORO_TRY_AWAIT(task, l, sleep_for(l->loop, 10), l->outcome);
+	l->more = (struct job){ .loop = l->loop, .name = "more" };
+	errno = 0;
+	if (!taskgroup_create_task(l->tg, "more", job_step, &l->more, NULL))
+		l->refused_while_aborting = errno;
+	CORO_TRY_AWAIT(task, l, taskgroup_exit(l->tg, l->outcome), l->outcome);
+	errno = 0;
+	if (!taskgroup_create_task(l->tg, "more", job_step, &l->more, NULL))
+		l->refused_after_exit = errno;
+	CORO_END(task, l);
+}
+
+static void late_free(void *frame)
+{
+	struct late *l = frame;
+	taskgroup_free(l->tg);
+}
+
+Test(taskgroup, no_new_task_once_it_is_shutting_down_or_finished)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct late l = { .loop = loop };
+	struct future *t = task_create(loop, "late", late_step, &l, late_free);
+	run_until(loop, t);
+	cr_assert_eq(l.refused_while_aborting, EPERM, "asyncio: RuntimeError, shutting down");
+	cr_assert_eq(l.refused_after_exit, EPERM, "asyncio: RuntimeError, finished");
+	future_free(t);
+	loop_free(loop);
+}
