@@ -105,6 +105,14 @@ static int task_step(struct task *task)
  * hears of it, rather than leave it pending forever. */
 static void run_step(struct task *task)
 {
+	/* Over already: its wakeup ran after its end, which only a wait
+	 * hung on a future that was done can cause. asyncio's Task.__step
+	 * raises InvalidStateError("_step(): already done"); here the loop's
+	 * handler hears of it, and the coroutine never runs past its end. */
+	if (task->state == TASK_DONE) {
+		loop_call_exception_handler(task->loop, "task step: already done (woken twice)");
+		return;
+	}
 	trace_task_step(task);
 	/* Debug mode names the task, not this function, if the step is slow. */
 	loop_set_running_label(task->loop, task->name);

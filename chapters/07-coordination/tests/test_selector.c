@@ -9,6 +9,8 @@
 #include <limits.h>
 #include <sys/select.h>
 
+#include "syscall_faults.h"
+
 TestSuite(selector, .timeout = 10);
 
 static struct selector *new_selector(const char *name)
@@ -75,15 +77,18 @@ ParameterizedTest(struct backend *backend, selector, describes_each_ready_descri
 	cr_assert_eq(count, 2,
 	             "%s: two descriptors are ready, so two entries: the count the kernel "
 	             "reported, not the room in the buffer (got %d)",
-	             backend->name, count);
+	             backend_code(backend), count);
 	for (int i = 0; i < count; i++) {
 		bool is_readable = events[i].fd == readable[0];
 		cr_assert(is_readable || events[i].fd == writable[0], "%s: entry %d names a watched "
 		          "descriptor", backend->name, i);
 		cr_assert_eq(events[i].mask, is_readable ? SELECTOR_READ : SELECTOR_WRITE,
-		             "%s: entry %d describes its own descriptor's events (%s), not another "
-		             "entry's",
-		             backend->name, i, is_readable ? "readable" : "writable");
+		             "%s: entry %d, fd %d, is only %s, but its mask is %d: each entry "
+		             "describes its own descriptor's events, read and write apart "
+		             "(SELECTOR_READ %d, SELECTOR_WRITE %d)",
+		             backend_code(backend), i, events[i].fd,
+		             is_readable ? "readable" : "writable", events[i].mask, SELECTOR_READ,
+		             SELECTOR_WRITE);
 	}
 	cr_assert_eq(selector_modify(selector, readable[0], SELECTOR_READ, 0), 0, "forget one");
 	cr_assert_eq(selector_modify(selector, writable[0], SELECTOR_WRITE, 0), 0, "forget two");
@@ -206,5 +211,25 @@ Test(selector, epoll_reports_a_hang_up_as_ready_both_ways)
 	             events[0].mask);
 	cr_assert_eq(selector_modify(selector, fds[0], SELECTOR_READ, 0), 0, "forget it");
 	close(fds[0]);
+	selector_free(selector);
+}
+
+/* What the kernel is asked for is what it sleeps: a wait of 1,500 µs cut
+ * to 1 ms wakes before the deadline, finds nothing due, and then spins
+ * through the last half millisecond with timeouts of 0. */
+Test(selector, epoll_asks_the_kernel_for_the_timeout_rounded_up)
+{
+	struct selector *selector = new_selector("epoll");
+	struct selector_event events[4];
+	syscall_faults_start(&(struct syscall_faults_plan){ 0 });
+	int count = selector_wait(selector, 1500, events, 4);
+	syscall_faults_stop();
+	REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
+	cr_assert_eq(count, 0, "nothing registered, nothing ready");
+	cr_assert_eq(syscall_faults_record()->epoll_timeout_ms, 2,
+	             "epoll_wait_ready: a wait of 1,500 µs must ask epoll_wait for 2 ms, rounded "
+	             "up (selector_timeout_ms): it asked for %d ms, and a wait that ends before "
+	             "the deadline makes the loop spin until it comes",
+	             syscall_faults_record()->epoll_timeout_ms);
 	selector_free(selector);
 }

@@ -203,8 +203,13 @@ Test(signals, wakes_a_loop_blocked_in_its_poll)
 	loop_add_signal_handler(loop, SIGUSR1, stop_on_signal, &c);
 	pthread_t sender;
 	pthread_create(&sender, NULL, send_usr1, NULL);
-	cr_assert_eq(loop_run(loop), 0, "loop_run returns, stopped by the signal's callback");
+	int rc = loop_run(loop);
 	pthread_join(sender, NULL);
+	cr_assert_eq(rc, 0,
+	             "epoll_wait_ready: a signal cut the wait short and loop_run failed with %d "
+	             "(%s): epoll_wait's EINTR means \"woken early\", not an error; return 0 "
+	             "events, and the loop goes round to the self-pipe",
+	             rc, strerror(-rc));
 	cr_assert_eq(c.calls, 1, "the callback ran once");
 	loop_remove_reader(loop, fds[0]);
 	close_pair(fds);
@@ -230,6 +235,40 @@ Test(signals, a_hundred_signals_are_a_hundred_calls_in_one_iteration)
 	cr_assert_eq(calls, 100,
 	             "dispatch_signals: every signal that arrived has its callback called once the "
 	             "pipe is readable: read until it is empty (EAGAIN), not once (got %d of 100)",
+	             calls);
+	loop_free(loop);
+}
+
+/* What the loop's exception handler heard, for the test below. */
+static char heard[160];
+
+static void hear(const char *message, void *arg)
+{
+	(void)arg;
+	snprintf(heard, sizeof heard, "%s", message);
+}
+
+/* The pipe is non-blocking: once every waiting signal number is read, the
+ * next read() says EAGAIN, which means "nothing more for now". */
+Test(signals, an_empty_pipe_ends_the_reading_and_nothing_else)
+{
+	struct loop *loop = backend_loop("epoll");
+	loop_set_exception_handler(loop, hear, NULL);
+	heard[0] = '\0';
+	int calls = 0;
+	cr_assert_eq(loop_add_signal_handler(loop, SIGUSR1, count_call, &calls), 0, "add SIGUSR1");
+	cr_assert_eq(raise(SIGUSR1), 0, "raise(SIGUSR1)");
+	run_a_little(loop);
+	cr_assert_eq(calls, 1, "dispatch_signals: the signal's callback ran once (got %d)", calls);
+	cr_assert_str_empty(heard,
+	                    "dispatch_signals: the loop was told \"%s\" after the signals were "
+	                    "read: the read() that finds the pipe empty (EAGAIN) ends the reading, "
+	                    "it is not a failure, and the pipe must stay watched for the next "
+	                    "signal",
+	                    heard);
+	cr_assert_eq(raise(SIGUSR1), 0, "raise(SIGUSR1)");
+	run_a_little(loop);
+	cr_assert_eq(calls, 2, "dispatch_signals: a second signal is heard too (got %d calls)",
 	             calls);
 	loop_free(loop);
 }
