@@ -13,7 +13,9 @@
  *   pool_checkout       take an idle connection to the host, if one is alive
  *   sock_connect        ... or open a fresh one, as before
  *   retry_if_stale      a pooled connection found dead: once more, afresh
- *   diskwrite_start     large bodies: await a thread's write() (aiofiles)
+ *   body_protocol       the body: a transport pushes it to a protocol,
+ *                       which writes it (large ones: on a thread, aiofiles)
+ *                       and pauses reading when the disk falls behind
  *   release_connection  a reusable connection goes back to the pool
  *
  * Everything that must survive an await is in struct fetch, the
@@ -31,6 +33,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "body_protocol.h"
 #include "diskwrite.h"
 #include "http.h"
 #include "loop.h"
@@ -77,9 +80,10 @@ struct fetch {
 	struct outfile out;
 	long long bytes;
 	bool offload;       /* a large body: written by a thread (diskwrite.h) */
-	char *pending;      /* offload: bytes not handed to a thread yet */
-	size_t pending_len;
-	char buf[16 * 1024];
+	struct body_sink sink;              /* where the body goes */
+	struct body_protocol *body_reader; /* reads the body, once the head is in */
+	int body_error;                     /* why body_protocol_start failed */
+	char buf[16 * 1024]; /* the head: sock_recv reads it, piece by piece */
 };
 
 /* Remember why the download failed (chapter 1's fail). Returns CODE. */
@@ -146,10 +150,11 @@ static void release_host_slot(struct fetch *f)
  * slot. Safe to call twice: the frame's destructor calls it again. */
 static void clean_up(struct fetch *f)
 {
+	/* The loop stops watching the socket before anyone closes it. */
+	body_protocol_free(f->body_reader);
+	f->body_reader = NULL;
 	close_connection(f);
 	outfile_discard(&f->out);
-	free(f->pending);
-	f->pending = NULL;
 	if (f->addrs)
 		freeaddrinfo(f->addrs);
 	f->addrs = NULL;
@@ -334,54 +339,55 @@ static bool follow_redirect(struct fetch *f)
 	return true;
 }
 
-/* The body bytes at the front of f->buf: appended to the temporary file
- * now (small bodies), or to the buffer a thread will write (large ones). */
-static int save_bytes(struct fetch *f)
+/* The body protocol's writer for large bodies: a thread (diskwrite.h). */
+static struct future *write_on_thread(void *writer, struct loop *loop, int fd, char *buf,
+                                      size_t len)
 {
-	if (f->offload && f->body > 0) {
-		if (!f->pending && !(f->pending = malloc(DISKWRITE_CHUNK + sizeof f->buf)))
-			return fail(f, -ENOMEM, "out of memory");
-		memcpy(f->pending + f->pending_len, f->buf, (size_t)f->body);
-		f->pending_len += (size_t)f->body;
-	} else {
-		int rc = outfile_write(&f->out, f->buf, (size_t)f->body);
-		if (rc < 0)
-			return fail(f, rc, "cannot write %s: %s", f->out.temp_path, strerror(-rc));
-	}
-	f->bytes += f->body;
-	progress_bytes(f->options->progress, f->id, f->bytes, f->parser.head.content_length);
-	return 0;
+	return diskwrite_start(writer, loop, fd, buf, len);
 }
 
-/* Is there a full buffer to hand to a thread (or, at the end, any)? */
-static bool write_due(const struct fetch *f, bool at_end)
+/* From the end of the head on, the connection belongs to a transport and
+ * the body protocol (body_protocol.h), which take the body bytes that came
+ * with the head first. The download awaits the end of the body. */
+static struct future *read_body(struct fetch *f)
 {
-	return f->pending_len >= (at_end ? 1 : DISKWRITE_CHUNK);
+	f->step = "reading the body";
+	f->sink = (struct body_sink){ .file = &f->out,
+		                      .write_async = f->offload ? write_on_thread : NULL,
+		                      .ctx = f->options->writer,
+		                      .progress = f->options->progress,
+		                      .id = f->id };
+	f->body_reader = body_protocol_start(f->loop, f->fd, &f->parser, &f->sink,
+	                                     f->options->timeout_s, f->buf, (size_t)f->body,
+	                                     &f->body_error);
+	return f->body_reader ? future_retain(body_protocol_done(f->body_reader)) : NULL;
 }
 
-/* Hand the buffer over to a thread: the job owns it from now on. */
-static struct future *hand_over(struct fetch *f)
+/* After the await of the body, whose OUTCOME the download catches: 0, or
+ * why it failed, the parser's, the disk's or the network's. The protocol
+ * is freed here, so the loop no longer watches a connection that may go
+ * back to the pool. */
+static int took_body(struct fetch *f, int outcome)
 {
-	f->step = "writing the file";
-	char *buf = f->pending;
-	size_t len = f->pending_len;
-	f->pending = NULL;
-	f->pending_len = 0;
-	return diskwrite_start(f->options->writer, f->loop, f->out.fd, buf, len);
+	if (!f->body_reader)
+		return fail_errno(f, f->body_error ? f->body_error : outcome);
+	struct body_stats stats = body_protocol_stats(f->body_reader);
+	body_protocol_free(f->body_reader);
+	f->body_reader = NULL;
+	f->bytes = stats.bytes;
+	f->closed = stats.eof;
+	if (outcome == 0)
+		return 0;
+	if (f->parser.state == RESPONSE_FAILED)
+		return fail(f, -EPROTO, "%s", f->parser.error);
+	if (stats.write_failed)
+		return fail(f, outcome, "cannot write %s: %s", f->out.temp_path, strerror(-outcome));
+	return fail_errno(f, outcome);
 }
 
-/* After the await of a write, whose outcome RC the download catches: 0,
- * or why it failed. */
-static int took_write(struct fetch *f, int rc)
-{
-	if (rc < 0 && rc != -ECANCELED)
-		return fail(f, rc, "cannot write %s: %s", f->out.temp_path, strerror(-rc));
-	return rc < 0 ? fail_errno(f, rc) : 0;
-}
-
-/* A final answer: only a 2xx is saved, into a temporary file, starting
- * with the body bytes that came with the head. A body announced as
- * OPTIONS->write_threshold bytes or more is written by threads. */
+/* A final answer: only a 2xx is saved, into a temporary file. A body
+ * announced as OPTIONS->write_threshold bytes or more is written by
+ * threads. */
 static int open_output(struct fetch *f)
 {
 	int status = f->parser.head.status;
@@ -396,7 +402,7 @@ static int open_output(struct fetch *f)
 	long long length = f->parser.head.content_length;
 	long long threshold = f->options->write_threshold;
 	f->offload = f->options->writer && (threshold == 0 || (length >= 0 && length >= threshold));
-	return save_bytes(f);
+	return 0;
 }
 
 /* The body is over, or the connection closed: complete, or cut short? */
@@ -482,21 +488,9 @@ static int fetch_steps(struct task *task, void *frame)
 	} while (follow_redirect(f));
 	if (f->rc < 0 || open_output(f) < 0)
 		return give_up(task, f);
-	while (f->parser.state == RESPONSE_BODY && !f->closed) {
-		CORO_TRY_AWAIT(task, f, start(f, "reading the body", receive(f)), outcome);
-		if ((f->rc = take_received(task, f, outcome)) < 0 || save_bytes(f) < 0)
-			return give_up(task, f);
-		if (write_due(f, false)) {
-			CORO_TRY_AWAIT(task, f, hand_over(f), outcome);
-			if (took_write(f, outcome) < 0)
-				return give_up(task, f);
-		}
-	}
-	if (write_due(f, true)) {
-		CORO_TRY_AWAIT(task, f, hand_over(f), outcome);
-		if (took_write(f, outcome) < 0)
-			return give_up(task, f);
-	}
+	CORO_TRY_AWAIT(task, f, read_body(f), outcome);
+	if (took_body(f, outcome) < 0)
+		return give_up(task, f);
 	if (commit_body(f) < 0)
 		return give_up(task, f);
 	return succeed(task, f);
