@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,9 +72,7 @@ struct fetch {
 	const char *step;             /* what it is waiting for, in words */
 	int rc;                       /* 0, or why it failed (a negative errno) */
 	char message[FUTURE_MESSAGE_MAX];
-	char request[URL_MAX + 512];
 	int request_len;
-	struct response_parser parser;
 	bool first_byte_seen; /* of the current request */
 	bool closed;          /* the server closed the connection */
 	ssize_t body;         /* body bytes at the front of buf, after a recv */
@@ -83,6 +82,11 @@ struct fetch {
 	struct body_sink sink;              /* where the body goes */
 	struct body_protocol *body_reader; /* reads the body, once the head is in */
 	int body_error;                     /* why body_protocol_start failed */
+	/* Not zeroed by fetch(), being written before they are read: about
+	 * 90 kB, which calloc cleared for every download (two thirds of the
+	 * program's own instructions on 1,000 small files, by callgrind). */
+	char request[URL_MAX + 512];
+	struct response_parser parser; /* response_init'ed by find_server */
 	char buf[16 * 1024]; /* the head: sock_recv reads it, piece by piece */
 };
 
@@ -518,9 +522,10 @@ static void fetch_free(void *frame)
 struct future *fetch(struct loop *loop, const char *url, const struct fetch_options *options,
                      struct events *events, int id)
 {
-	struct fetch *f = calloc(1, sizeof *f);
+	struct fetch *f = malloc(sizeof *f);
 	if (!f)
 		return NULL;
+	memset(f, 0, offsetof(struct fetch, request));
 	f->loop = loop;
 	f->url = url;
 	f->options = options;

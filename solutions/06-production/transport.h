@@ -67,8 +67,8 @@ struct protocol {
 
 /* One recv() asks for this much: a loopback or LAN socket often holds
  * more than 100 KiB when it becomes readable, and a read that takes it
- * all at once is one syscall instead of many. (asyncio: max_size, 256 KiB
- * since Python 3.12.) */
+ * all at once is one syscall instead of many. (asyncio's transports: max_size,
+ * the same 256 KiB.) */
 #define TRANSPORT_READ_SIZE (256 * 1024)
 
 /* asyncio's defaults: pause writing above 64 KiB, resume at a quarter. */
