@@ -29,8 +29,19 @@ struct transport {
 	bool writer;        /* the writer is registered, to send them */
 	bool writing_paused;/* the protocol was told to pause writing */
 	size_t high_water, low_water;
-	char in[TRANSPORT_READ_SIZE]; /* where recv() puts what arrives */
 };
+
+/*
+ * Where recv() puts what arrives, for every transport: one buffer, not one
+ * each. A protocol must be done with the bytes when data_received returns
+ * (transport.h), and callbacks run one at a time on the loop's thread, so
+ * nobody else reads into it meanwhile. A buffer per transport cost 256 kB
+ * per connection: 1,000 downloads at once went from 84 MB of peak RSS to
+ * 275 MB. (asyncio allocates a new bytes object per read instead.) This
+ * program runs one loop, on one thread; two loops on two threads would
+ * need a buffer per loop.
+ */
+static char in[TRANSPORT_READ_SIZE];
 
 /* The connection broke: stop everything, and tell the protocol once. */
 static void lose(struct transport *t, int error)
@@ -55,7 +66,7 @@ static void lose(struct transport *t, int error)
 static void on_readable(void *arg)
 {
 	struct transport *t = arg;
-	ssize_t got = net_recv(t->fd, t->in, sizeof t->in);
+	ssize_t got = net_recv(t->fd, in, sizeof in);
 	if (got == -EAGAIN)
 		return;
 	if (got < 0) {
@@ -69,7 +80,7 @@ static void on_readable(void *arg)
 			t->protocol->eof_received(t->self);
 		return;
 	}
-	t->protocol->data_received(t->self, t->in, (size_t)got);
+	t->protocol->data_received(t->self, in, (size_t)got);
 }
 
 struct transport *transport_new(struct loop *loop, int fd, const struct protocol *protocol,
