@@ -108,6 +108,17 @@ def syscall_table(section):
     return "\n".join(rows)
 
 
+def server_loads(section):
+    """The machine's load average (1, 5 and 15 minutes) around each case."""
+    seen = {}
+    for r in section["rows"]:
+        seen.setdefault(r["case"], r.get("load"))
+    parts = [f"{CASES.get(case, case)}: {loads[0]} before, {loads[-1]} after"
+             for case, loads in seen.items() if loads]
+    return ("Load average of the two-core machine (1, 5, 15 minutes) around each "
+            "case: " + "; ".join(parts) + ".") if parts else ""
+
+
 def server_svg(section):
     groups = []
     for case in ("large", "small"):
@@ -130,7 +141,7 @@ def server_part(data):
     return f"""## Against a real server
 
 The fixture is Python and cannot serve fast enough to be the reference
-for throughput, so `make bench` starts {section['server']} itself on a
+for throughput, so `make bench` starts {section['server'].replace('nginx version: ', '')} itself on a
 free loopback port (its configuration in a temporary folder, stopped at
 the end of the run) and downloads from it one file of 1 GB, and 10,000
 files of 2 KiB with at most {section['parallel']} connections at once. The
@@ -139,14 +150,16 @@ curl (`-Z --parallel-max {section['parallel']}`) and aiohttp streaming each
 body to its file (`iter_chunked`, `TCPConnector(limit={section['parallel']})`).
 The document root and every download are in `/dev/shm`, a RAM file
 system: the disk is out of the picture, and what is measured is each
-client's own cost. The clients take turns, run after run; the load
-average of the machine before and after each case is in `build/bench.json`.
+client's own cost. The clients take turns, run after run, so that a
+change in the machine's load hits all of them alike.
 Peak RSS is the most resident memory the process had; system calls come
 from one more run under `strace -f -c`, not timed.
 
 ![bar chart of the figures below](benchmarks-server.svg)
 
 {server_table(section)}
+
+{server_loads(section)}
 
 System calls by name, in the strace run:
 

@@ -449,11 +449,12 @@ static int succeed(struct task *task, struct fetch *f)
 {
 	release_connection(f);
 	clean_up(f);
-	struct fetch_result *result = malloc(sizeof *result);
+	size_t size = strlen(f->out.final_path) + 1;
+	struct fetch_result *result = malloc(sizeof *result + size);
 	if (!result)
 		return task_raise(task, -ENOMEM, "out of memory");
 	result->bytes = f->bytes;
-	snprintf(result->saved_as, sizeof result->saved_as, "%s", f->out.final_path);
+	memcpy(result->saved_as, f->out.final_path, size);
 	return task_return(task, result, free);
 }
 
