@@ -37,7 +37,7 @@ struct body_protocol {
 	const struct body_sink *sink;
 	struct transport *transport;
 	struct future *done;
-	char *pending;      /* collected for the writer, not handed over yet */
+	char *pending; /* collected for the writer, not handed over yet */
 	size_t pending_len;
 	size_t pending_cap;
 	struct write_ticket *in_flight; /* the write the thread is doing, or NULL */
@@ -81,9 +81,9 @@ static void hand_over(struct body_protocol *bp)
 	size_t len = bp->pending_len;
 	bp->pending = NULL;
 	bp->pending_len = bp->pending_cap = 0;
-	struct future *future =
-	        ticket ? bp->sink->write_async(bp->sink->ctx, bp->loop, bp->sink->file->fd, buf, len)
-	               : (free(buf), NULL);
+	struct future *future = ticket ? bp->sink->write_async(bp->sink->ctx, bp->loop,
+	                                                       bp->sink->file->fd, buf, len)
+	                               : (free(buf), NULL);
 	if (!future || future_add_done_callback(future, on_written, ticket) < 0) {
 		future_free(future);
 		free(ticket);
@@ -125,7 +125,8 @@ static void write_next(struct body_protocol *bp)
 {
 	if (future_done(bp->done) || bp->in_flight)
 		return;
-	if (bp->pending_len >= BODY_WRITE_MIN || (body_over(bp) && bp->pending_len > 0))
+	bool enough = bp->pending_len >= BODY_WRITE_MIN || (body_over(bp) && bp->pending_len > 0);
+	if (bp->sink->write_async && enough) /* inline writes collect nothing */
 		hand_over(bp);
 	if (!bp->in_flight && body_over(bp))
 		finish(bp, 0, NULL);
@@ -247,8 +248,7 @@ static void on_timer(void *arg)
 		finish(bp, -ENOMEM, "out of memory");
 }
 
-struct body_protocol *body_protocol_start(struct loop *loop, int fd,
-                                          struct response_parser *parser,
+struct body_protocol *body_protocol_start(struct loop *loop, int fd, struct response_parser *parser,
                                           const struct body_sink *sink, double timeout_s,
                                           char *first, size_t first_len, int *error)
 {

@@ -63,11 +63,11 @@ struct body_sink {
 
 /* What flow control did, for tests and the walkthrough. */
 struct body_stats {
-	int pauses, resumes;    /* of reading */
-	size_t max_buffered;    /* the most body bytes ever held at once */
-	long long bytes;        /* body bytes taken */
-	bool eof;               /* the server closed the connection */
-	bool write_failed;      /* the error, if any, is the disk's */
+	int pauses, resumes; /* of reading */
+	size_t max_buffered; /* the most body bytes ever held at once */
+	long long bytes;     /* body bytes taken */
+	bool eof;            /* the server closed the connection */
+	bool write_failed;   /* the error, if any, is the disk's */
 };
 
 /*
@@ -79,8 +79,7 @@ struct body_stats {
  * count). PARSER and SINK are borrowed and must outlive the protocol.
  * Returns it, or NULL with *ERROR set.
  */
-struct body_protocol *body_protocol_start(struct loop *loop, int fd,
-                                          struct response_parser *parser,
+struct body_protocol *body_protocol_start(struct loop *loop, int fd, struct response_parser *parser,
                                           const struct body_sink *sink, double timeout_s,
                                           char *first, size_t first_len, int *error);
 

@@ -63,9 +63,9 @@ int pathset_add(struct pathset *set, const char *path)
 	 * empty slot). Full of tombstones rather than strings: the same size,
 	 * cleaned. */
 	if (2 * (set->used + 1) > set->capacity) {
-		size_t capacity = set->capacity == 0              ? 64
+		size_t capacity = set->capacity == 0                     ? 64
 		                  : 4 * (set->count + 1) > set->capacity ? 2 * set->capacity
-		                                                       : set->capacity;
+		                                                         : set->capacity;
 		if (rebuild(set, capacity) < 0)
 			return -ENOMEM;
 	}

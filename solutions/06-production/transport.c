@@ -21,13 +21,13 @@ struct transport {
 	int fd;
 	const struct protocol *protocol;
 	void *self;
-	bool reading;       /* the reader is registered */
-	bool lost;          /* the connection broke: no more reading or writing */
-	char *out;          /* bytes written but not sent yet ... */
-	size_t out_len;     /* ... how many ... */
-	size_t out_cap;     /* ... and the room for them */
-	bool writer;        /* the writer is registered, to send them */
-	bool writing_paused;/* the protocol was told to pause writing */
+	bool reading;        /* the reader is registered */
+	bool lost;           /* the connection broke: no more reading or writing */
+	char *out;           /* bytes written but not sent yet ... */
+	size_t out_len;      /* ... how many ... */
+	size_t out_cap;      /* ... and the room for them */
+	bool writer;         /* the writer is registered, to send them */
+	bool writing_paused; /* the protocol was told to pause writing */
 	size_t high_water, low_water;
 };
 

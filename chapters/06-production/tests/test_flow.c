@@ -28,8 +28,8 @@
 
 TestSuite(flow, .timeout = 60);
 
-#define BODY_SIZE (40L * 1024 * 1024) /* five times the high-water mark */
-#define MAX_ITERATIONS 200000         /* far more than any run needs */
+#define BODY_SIZE      (40L * 1024 * 1024) /* five times the high-water mark */
+#define MAX_ITERATIONS 200000              /* far more than any run needs */
 
 /* The byte at OFFSET of the body: a pattern whose period (251, a prime)
  * does not divide any buffer size, so a piece written twice, lost or out
@@ -70,12 +70,12 @@ struct disk {
 	char *bufs[8];
 	size_t lens[8];
 	int queued;
-	int writes;        /* completed */
-	long written;      /* bytes, checked against the pattern */
-	bool in_order;     /* every byte so far is the one expected */
-	int fail_with;     /* complete the next write with this error (0: none) */
-	size_t smallest;   /* the smallest write but the last */
-	size_t last;       /* the size of the latest write */
+	int writes;      /* completed */
+	long written;    /* bytes, checked against the pattern */
+	bool in_order;   /* every byte so far is the one expected */
+	int fail_with;   /* complete the next write with this error (0: none) */
+	size_t smallest; /* the smallest write but the last */
+	size_t last;     /* the size of the latest write */
 };
 
 static struct future *slow_write(void *ctx, struct loop *loop, int fd, char *buf, size_t len)
@@ -149,9 +149,11 @@ static void rig_start(struct rig *r)
 	r->file.fd = -1; /* the test's disk does not use it */
 	r->disk.in_order = true;
 	r->disk.smallest = (size_t)-1;
-	r->sink = (struct body_sink){ .file = &r->file, .write_async = slow_write, .ctx = &r->disk };
+	r->sink =
+	        (struct body_sink){ .file = &r->file, .write_async = slow_write, .ctx = &r->disk };
 	int error = 0;
-	r->bp = body_protocol_start(r->loop, r->fds[0], &r->parser, &r->sink, 30.0, NULL, 0, &error);
+	r->bp = body_protocol_start(r->loop, r->fds[0], &r->parser, &r->sink, 30.0, NULL, 0,
+	                            &error);
 	cr_assert_not_null(r->bp, "the protocol starts (error %d)", error);
 }
 
@@ -214,15 +216,17 @@ Test(flow, a_slow_disk_pauses_reading_and_memory_stays_bounded)
 	cr_assert_leq(s.pauses, BODY_SIZE / gap + 1,
 	              "reading resumes only at the low-water mark: %d pauses for %ld bytes",
 	              s.pauses, BODY_SIZE);
-	cr_assert_eq(s.resumes, s.pauses, "every pause was followed by a resume (%d, %d)",
-	             s.pauses, s.resumes);
+	cr_assert_eq(s.resumes, s.pauses, "every pause was followed by a resume (%d, %d)", s.pauses,
+	             s.resumes);
 	cr_assert_leq(s.max_buffered, (size_t)BODY_HIGH_WATER,
 	              "never more than the high-water mark held: %zu > %d", s.max_buffered,
 	              BODY_HIGH_WATER);
-	cr_assert_eq(r.disk.written, BODY_SIZE, "every byte reached the disk (%ld)", r.disk.written);
+	cr_assert_eq(r.disk.written, BODY_SIZE, "every byte reached the disk (%ld)",
+	             r.disk.written);
 	cr_assert(r.disk.in_order, "every byte reached the disk once, in order");
 	cr_assert_geq(r.disk.smallest, (size_t)BODY_WRITE_MIN,
-	              "the disk gets large writes (the smallest but the last: %zu)", r.disk.smallest);
+	              "the disk gets large writes (the smallest but the last: %zu)",
+	              r.disk.smallest);
 	rig_stop(&r);
 }
 
@@ -234,7 +238,8 @@ Test(flow, a_disk_that_keeps_up_never_pauses_reading)
 	struct body_stats s = body_protocol_stats(r.bp);
 	cr_assert_lt(iterations, MAX_ITERATIONS, "the download ends");
 	cr_assert_eq(s.pauses, 0, "reading never paused (%d pauses)", s.pauses);
-	cr_assert_eq(r.disk.written, BODY_SIZE, "every byte reached the disk (%ld)", r.disk.written);
+	cr_assert_eq(r.disk.written, BODY_SIZE, "every byte reached the disk (%ld)",
+	             r.disk.written);
 	cr_assert(r.disk.in_order, "every byte reached the disk once, in order");
 	cr_assert_lt(s.max_buffered, (size_t)BODY_HIGH_WATER / 2,
 	             "a disk that keeps up leaves little buffered (%zu)", s.max_buffered);
