@@ -9,8 +9,8 @@
  * The source article's trade-off, measured in the README: a hand-over to
  * a thread and back costs more than a small write() into the page cache,
  * so small bodies are written inline (outfile_write) and only bodies of
- * DISKWRITE_THRESHOLD bytes or more go through here, in buffers of
- * DISKWRITE_CHUNK bytes.
+ * DISKWRITE_THRESHOLD bytes or more go through here, in pieces of
+ * BODY_WRITE_MIN bytes or more (body_protocol.h).
  *
  * A write, once handed to a thread, cannot be stopped (workpool.h). So
  * the job owns everything the thread touches: a duplicate of the
@@ -30,7 +30,6 @@
 #include <stddef.h>
 
 #define DISKWRITE_THRESHOLD (1024 * 1024) /* bodies this large or larger */
-#define DISKWRITE_CHUNK     (256 * 1024)  /* bytes handed over at a time */
 
 struct loop;
 struct future;

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pathset.h"
+
 static struct outfile *open_files;
 
 static void remember(struct outfile *file)
@@ -42,48 +44,25 @@ static void forget(struct outfile *file)
 /*
  * The final paths that this run's downloads have taken, saved or still
  * being written, so that two URLs with the same name do not overwrite
- * each other. The list lives as long as the program; a failed download
- * gives its path back.
+ * each other. The set lives as long as the program; a failed download
+ * gives its path back. A hash set (pathset.h): a list searched from the
+ * start made 10,000 downloads cost 50 million strcmp calls.
  */
-static struct {
-	char **paths;
-	size_t count, capacity;
-} taken;
+static struct pathset taken;
 
 static bool is_taken(const char *path)
 {
-	for (size_t i = 0; i < taken.count; i++)
-		if (strcmp(taken.paths[i], path) == 0)
-			return true;
-	return false;
+	return pathset_contains(&taken, path);
 }
 
 static int take(const char *path)
 {
-	if (taken.count == taken.capacity) {
-		size_t capacity = taken.capacity ? 2 * taken.capacity : 16;
-		char **paths = realloc(taken.paths, capacity * sizeof *paths);
-		if (!paths)
-			return -ENOMEM;
-		taken.paths = paths;
-		taken.capacity = capacity;
-	}
-	char *copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	taken.paths[taken.count++] = copy;
-	return 0;
+	return pathset_add(&taken, path);
 }
 
 static void give_back(const char *path)
 {
-	for (size_t i = 0; i < taken.count; i++) {
-		if (strcmp(taken.paths[i], path) == 0) {
-			free(taken.paths[i]);
-			taken.paths[i] = taken.paths[--taken.count];
-			return;
-		}
-	}
+	pathset_remove(&taken, path);
 }
 
 /* DIR/NAME, or DIR/NAME.1, DIR/NAME.2, ... when this run has taken it. */
