@@ -56,20 +56,23 @@ Test(http, parses_good_status_lines)
 		memset(&r, 0, sizeof r);
 		int rc = http_parse_status_line(c->line, strlen(c->line), &r);
 		REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
-		cr_assert_eq(rc, 0,
-		             "http_parse_status_line refused \"%s\" (it returned %d): a status line is "
-		             "\"HTTP/1.\" and one digit (servers speak HTTP/1.0 as well as 1.1), a "
-		             "space, a three-digit code, then a space and a reason, or nothing",
-		             c->line, rc);
-		cr_assert_eq(r.status, c->status,
-		             "http_parse_status_line: the status of \"%s\" is %d, got %d: the code is "
-		             "the three digits after the version and its space",
-		             c->line, c->status, r.status);
-		cr_assert_str_eq(r.reason, c->reason,
-		                 "http_parse_status_line: the reason of \"%s\" is \"%s\", got \"%s\": "
-		                 "it starts after the space that follows the code (byte 13), and that "
-		                 "space is not part of it",
-		                 c->line, c->reason, r.reason);
+		cr_assert_eq(
+		        rc, 0,
+		        "http_parse_status_line refused \"%s\" (it returned %d): a status line is "
+		        "\"HTTP/1.\" and one digit (servers speak HTTP/1.0 as well as 1.1), a "
+		        "space, a three-digit code, then a space and a reason, or nothing",
+		        c->line, rc);
+		cr_assert_eq(
+		        r.status, c->status,
+		        "http_parse_status_line: the status of \"%s\" is %d, got %d: the code is "
+		        "the three digits after the version and its space",
+		        c->line, c->status, r.status);
+		cr_assert_str_eq(
+		        r.reason, c->reason,
+		        "http_parse_status_line: the reason of \"%s\" is \"%s\", got \"%s\": "
+		        "it starts after the space that follows the code (byte 13), and that "
+		        "space is not part of it",
+		        c->line, c->reason, r.reason);
 	}
 }
 
@@ -119,11 +122,12 @@ Test(http, truncates_a_long_reason_phrase_safely)
 	int rc = http_parse_status_line(line, strlen(line), &r);
 	REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
 	cr_assert_eq(rc, 0, "a long reason is still a status line");
-	cr_assert_eq(strlen(r.reason), HTTP_REASON_MAX - 1,
-	             "http_parse_status_line: a reason of 200 bytes must be cut to HTTP_REASON_MAX - 1 "
-	             "= %d bytes, got %zu: r.reason holds HTTP_REASON_MAX chars, and the last one "
-	             "is the NUL that ends the string",
-	             HTTP_REASON_MAX - 1, strlen(r.reason));
+	cr_assert_eq(
+	        strlen(r.reason), HTTP_REASON_MAX - 1,
+	        "http_parse_status_line: a reason of 200 bytes must be cut to HTTP_REASON_MAX - 1 "
+	        "= %d bytes, got %zu: r.reason holds HTTP_REASON_MAX chars, and the last one "
+	        "is the NUL that ends the string",
+	        HTTP_REASON_MAX - 1, strlen(r.reason));
 }
 
 Test(http, reads_the_reason_only_up_to_the_end_of_the_line)
@@ -135,7 +139,8 @@ Test(http, reads_the_reason_only_up_to_the_end_of_the_line)
 	memset(&r, 0, sizeof r);
 	int rc = http_parse_status_line(head, line_len, &r);
 	REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
-	cr_assert_eq(rc, 0, "\"HTTP/1.1 404 Not Found\" followed by more headers parses, got %d", rc);
+	cr_assert_eq(rc, 0, "\"HTTP/1.1 404 Not Found\" followed by more headers parses, got %d",
+	             rc);
 	cr_assert(strncmp(r.reason, "Not Found", 9) == 0,
 	          "http_parse_status_line: the reason of \"HTTP/1.1 404 Not Found\" is \"Not "
 	          "Found\", got \"%s\": it starts after the space that follows the code (byte "

@@ -132,7 +132,8 @@ Test(network, net_send_all_sends_everything_seven_bytes_at_a_time)
 	             "each send() took, until len is 0",
 	             len, MESSAGE);
 	cr_assert(memcmp(sent, received, MESSAGE) == 0,
-	          "the peer got %d bytes, but not the ones sent: after each short send(), the "
+	          "net_send_all: the peer got %d bytes, but not the ones sent: after each short "
+	          "send(), the "
 	          "next one must start where the last stopped (buf advanced by what it took)",
 	          MESSAGE);
 }
@@ -285,15 +286,18 @@ Test(network, fetch_reports_a_body_cut_short_by_the_server)
 	struct fetch_result result;
 	int rc;
 	char *dir = fetch_with_faults("/files/t.bin?size=4000&truncate=1000", &plan, &result, &rc);
-	cr_assert_neq(rc, 0,
-	              "the server announced 4000 bytes and closed after %lld, and fetch succeeded: "
-	              "recv() returning 0 means the server closed, not that the body is complete. "
-	              "read_body_by_length must fail while f->result->bytes is short of the "
-	              "Content-Length: \"truncated body: got N of M bytes\"",
-	              result.bytes);
+	cr_assert_neq(
+	        rc, 0,
+	        "read_body_by_length: the server announced 4000 bytes and closed after %lld, and "
+	        "fetch succeeded: "
+	        "recv() returning 0 means the server closed, not that the body is complete. "
+	        "read_body_by_length must fail while f->result->bytes is short of the "
+	        "Content-Length: \"truncated body: got N of M bytes\"",
+	        result.bytes);
 	cr_assert(strstr(result.error, "truncated body: got 1000 of 4000 bytes") != NULL,
-	          "the server closed after 1000 of the 4000 bytes announced, and fetch failed with "
-	          "\"%s\": recv() returning 0 is no error of recv() (errno says nothing), it is "
+	          "read_body_by_length: the server closed after 1000 of the 4000 bytes announced, "
+	          "and fetch failed with \"%s\": recv() returning 0 is no error of recv() (errno "
+	          "says nothing), it is "
 	          "the server closing. read_body_by_length must say so itself: fail(f, "
 	          "\"truncated body: got %%lld of %%lld bytes\", ...)",
 	          result.error);
@@ -320,10 +324,10 @@ Test(network, fetch_keeps_the_body_bytes_that_came_with_the_head)
 	/* Short by less than one recv()'s worth: what came after the blank
 	 * line, in the recv() that ended the head, was lost. */
 	cr_assert(rc == 0 || result.bytes < 5000 - 7 || result.bytes == 5000,
-	          "the body came out %lld bytes short, fewer than one recv() brings (\"%s\"): "
-	          "the bytes that arrived after the blank line, in the same recv() as the end of "
-	          "the head, are the body's first bytes, and read_head must leave them in the "
-	          "buffer for the body to start with",
+	          "read_head: the body came out %lld bytes short, fewer than one recv() brings "
+	          "(\"%s\"): the bytes that arrived after the blank line, in the same recv() as "
+	          "the end of the head, are the body's first bytes, and read_head must leave "
+	          "them in the buffer for the body to start with",
 	          5000 - result.bytes, result.error);
 	cr_assert(!file_starts_with(dir, "pieces.bin", "HTT"),
 	          "pieces.bin starts with the head's first bytes (\"HTT\"): the body was saved "
@@ -347,8 +351,9 @@ Test(network, fetch_reads_a_body_that_arrives_in_small_pieces)
 	          result.error);
 	/* Short by less than one recv()'s worth: the first bytes were lost. */
 	cr_assert(rc == 0 || result.bytes < 5000 - 7 || result.bytes == 5000,
-	          "the body came out %lld bytes short, fewer than one recv() brings (\"%s\"): "
-	          "the recv() that ended the head brought the body's first bytes too, and "
+	          "read_body_by_length: the body came out %lld bytes short, fewer than one recv() "
+	          "brings (\"%s\"): the recv() that ended the head brought the body's first "
+	          "bytes too, and "
 	          "read_body_by_length must save those f->buffered bytes, left at the front of "
 	          "f->buf, before it receives more",
 	          5000 - result.bytes, result.error);
@@ -368,10 +373,11 @@ Test(network, fetch_reads_a_body_that_arrives_in_small_pieces)
 	             "most 7 bytes per call, and read_body_by_length must keep calling "
 	             "receive_body() until f->result->bytes reaches the Content-Length",
 	             result.bytes);
-	cr_assert(file_matches_fixture(dir, "pieces.bin", 5000),
-	          "pieces.bin has the 5000 bytes of the Content-Length but not the bytes served, in "
-	          "order: read_body_by_length must save each piece receive_body() brings, from "
-	          "f->buf, as it comes");
+	cr_assert(
+	        file_matches_fixture(dir, "pieces.bin", 5000),
+	        "pieces.bin has the 5000 bytes of the Content-Length but not the bytes served, in "
+	        "order: read_body_by_length must save each piece receive_body() brings, from "
+	        "f->buf, as it comes");
 	temp_dir_free(dir);
 }
 
@@ -384,8 +390,9 @@ Test(network, fetch_retries_interrupted_calls)
 	char *dir = fetch_with_faults("/files/eintr.bin?size=3000", &plan, &result, &rc);
 	cr_assert_gt(syscall_faults_record()->injected, 0, "the plan interrupted some calls");
 	cr_assert(rc == 0 || strstr(result.error, "sending") == NULL,
-	          "send() was interrupted by a signal (EINTR) every other call and fetch failed: "
-	          "\"%s\". EINTR says a signal arrived before send() moved a byte, so nothing "
+	          "net_send_all: send() was interrupted by a signal (EINTR) every other call and "
+	          "fetch failed: \"%s\". EINTR says a signal arrived before send() moved a byte, "
+	          "so nothing "
 	          "went wrong: net_send_all must call send() again, and go on until the whole "
 	          "request is sent",
 	          result.error);

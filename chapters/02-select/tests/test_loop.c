@@ -222,12 +222,13 @@ Test(loop, watches_only_the_registered_descriptors)
 	          strerror(-rc));
 	char first[16] = "";
 	sscanf(ready, "%15s", first);
-	cr_assert_str_empty(ready,
-	                    "build_fd_sets: the only registered socket, fd %d, is quiet, yet the sets "
-	                    "came back from select() holding fd %s, which nobody registered. An "
-	                    "fd_set on the stack holds whatever was there before: empty both with "
-	                    "FD_ZERO, then add the registered descriptors",
-	                    r.fd, first);
+	cr_assert_str_empty(
+	        ready,
+	        "build_fd_sets: the only registered socket, fd %d, is quiet, yet the sets "
+	        "came back from select() holding fd %s, which nobody registered. An "
+	        "fd_set on the stack holds whatever was there before: empty both with "
+	        "FD_ZERO, then add the registered descriptors",
+	        r.fd, first);
 	loop_free(loop);
 	close_pair(quiet);
 }
@@ -257,7 +258,8 @@ Test(loop, calls_the_writer_of_a_writable_pipe)
 	struct probe w = { loop, fds[1], -1, NULL, 0 };
 	cr_assert_eq(loop_add_writer(loop, fds[1], on_write, &w), 0, "add_writer on a pipe");
 	int called = run_once(loop);
-	cr_assert_eq(w.calls, 1, "the writer of an empty pipe, writable at once, ran %d times", w.calls);
+	cr_assert_eq(w.calls, 1, "the writer of an empty pipe, writable at once, ran %d times",
+	             w.calls);
 	cr_assert_eq(called, 1,
 	             "dispatch called the pipe's writer, yet loop_run_once returned %d: it returns "
 	             "how many callbacks the iteration called, writers counted as well as readers",
@@ -306,7 +308,8 @@ Test(loop, serves_ready_descriptors_in_order_reader_before_writer)
 	             "registered. An fd_set on the stack holds whatever was there before: empty "
 	             "both with FD_ZERO, then add the registered descriptors",
 	             stray);
-	bool b_writable = select_reported_writable(b.fd), c_writable = select_reported_writable(c.fd);
+	bool b_writable = select_reported_writable(b.fd),
+	     c_writable = select_reported_writable(c.fd);
 	trace_stop();
 	cr_assert(b_writable && c_writable,
 	          "build_fd_sets: fd %d and fd %d each have a reader and a writer, and select() "
@@ -431,11 +434,12 @@ Test(loop, a_reader_removing_the_writer_of_its_descriptor_stops_it)
 	          sv[0], journal);
 	char want[16];
 	snprintf(want, sizeof want, "r%d", sv[0]);
-	cr_assert_str_eq(journal, want,
-	                 "dispatch called the writer of fd %d after the reader had removed it (they "
-	                 "ran as \"%s\"): read the registry (loop->fds[fd].writer) again after the "
-	                 "reader returns, for a callback removed during the iteration is not called",
-	                 sv[0], journal);
+	cr_assert_str_eq(
+	        journal, want,
+	        "dispatch called the writer of fd %d after the reader had removed it (they "
+	        "ran as \"%s\"): read the registry (loop->fds[fd].writer) again after the "
+	        "reader returns, for a callback removed during the iteration is not called",
+	        sv[0], journal);
 	cr_assert_eq(called, 1, "only the reader ran, and loop_run_once returned %d", called);
 	loop_free(loop);
 	close_pair(sv);
@@ -495,12 +499,13 @@ Test(loop, a_reused_descriptor_is_not_called_for_the_old_readiness)
 	/* select() said p2[0] was readable; by b's turn, that number is a new,
 	 * quiet socket with a new reader, which must not hear of it. */
 	int called = run_once(loop);
-	cr_assert_eq(b.calls, 0,
-	             "dispatch called the reader registered on fd %d during this iteration, for the "
-	             "readiness select() had reported of the old socket behind that number: a "
-	             "callback registered after select() began (its since is this iteration, not "
-	             "an earlier one) waits for the next select()",
-	             b.fd);
+	cr_assert_eq(
+	        b.calls, 0,
+	        "dispatch called the reader registered on fd %d during this iteration, for the "
+	        "readiness select() had reported of the old socket behind that number: a "
+	        "callback registered after select() began (its since is this iteration, not "
+	        "an earlier one) waits for the next select()",
+	        b.fd);
 	cr_assert_eq(called, 1, "only a's reader ran, and loop_run_once returned %d", called);
 	loop_free(loop);
 	close(p1[0]);

@@ -227,10 +227,11 @@ Test(parser, says_the_head_is_complete_before_any_body_arrives)
 	ssize_t body = response_feed(&parser, head, strlen(head));
 	REQUIRE_IMPLEMENTED(body, "feed_head (response.c)");
 	cr_assert_eq(body, 0, "no body bytes yet");
-	cr_assert_eq(parser.head.content_length, 3,
-	             "feed_head: the whole head came in one piece and was not parsed (Content-Length "
-	             "%lld, not 3)",
-	             parser.head.content_length);
+	cr_assert_eq(
+	        parser.head.content_length, 3,
+	        "feed_head: the whole head came in one piece and was not parsed (Content-Length "
+	        "%lld, not 3)",
+	        parser.head.content_length);
 	cr_assert_eq(parser.state, RESPONSE_BODY,
 	             "feed_head parsed a complete head, yet the parser is still in %s: once the "
 	             "head is parsed, feed_head moves p->state to RESPONSE_BODY, so that the "
@@ -316,13 +317,14 @@ Test(parser, refuses_a_head_longer_than_the_limit)
 			rc = response_feed(&parser, where, len);
 		}
 		REQUIRE_IMPLEMENTED(rc, "feed_head (response.c)");
-		cr_assert_eq(rc, -EPROTO,
-		             "feed_head: a head of %zu bytes with no blank line, fed in pieces of %zu "
-		             "bytes, was not refused (the last piece returned %zd): once p->head_buf "
-		             "is full (HTTP_HEAD_MAX bytes) and still no blank line has come, fail "
-		             "with \"malformed response: headers longer than %d bytes\", or a "
-		             "server that never ends its head keeps the download forever",
-		             sizeof huge, pieces[k], rc, HTTP_HEAD_MAX);
+		cr_assert_eq(
+		        rc, -EPROTO,
+		        "feed_head: a head of %zu bytes with no blank line, fed in pieces of %zu "
+		        "bytes, was not refused (the last piece returned %zd): once p->head_buf "
+		        "is full (HTTP_HEAD_MAX bytes) and still no blank line has come, fail "
+		        "with \"malformed response: headers longer than %d bytes\", or a "
+		        "server that never ends its head keeps the download forever",
+		        sizeof huge, pieces[k], rc, HTTP_HEAD_MAX);
 		cr_assert_str_eq(parser.error,
 		                 "malformed response: headers longer than 65536 bytes",
 		                 "pieces of %zu bytes: the reason", pieces[k]);

@@ -163,9 +163,10 @@ Test(future, follows_the_state_table_in_every_state)
 		             "future_result on a future %s returned %d (%s), expected %d: %s", name,
 		             got, strerror(got < 0 ? -got : got), want->result, result_rule[s]);
 		if (want->result == 0)
-			cr_assert_eq(value, &forty_two,
-			             "future_result on a future %s returned 0 but not the value set: %s",
-			             name, result_rule[s]);
+			cr_assert_eq(
+			        value, &forty_two,
+			        "future_result on a future %s returned 0 but not the value set: %s",
+			        name, result_rule[s]);
 		const struct future_error *error = NULL;
 		cr_assert_eq(future_exception(f, &error), want->exception, "exception() when %s",
 		             name);
@@ -178,9 +179,9 @@ Test(future, follows_the_state_table_in_every_state)
 		cr_assert_eq(got, want->set_result,
 		             "future_set_result on a future %s returned %d, expected %d: %s", name,
 		             got, want->set_result, set_result_rule[s]);
-		cr_assert(s == START_PENDING || future_state(f) == (s == START_CANCELLED
-		                                                             ? FUTURE_CANCELLED
-		                                                             : FUTURE_FINISHED),
+		cr_assert(s == START_PENDING ||
+		                  future_state(f) == (s == START_CANCELLED ? FUTURE_CANCELLED
+		                                                           : FUTURE_FINISHED),
 		          "future_set_result changed the state of a future %s: %s", name,
 		          set_result_rule[s]);
 		future_free(f);
@@ -287,19 +288,21 @@ Test(future, schedules_a_callback_added_after_completion)
 		future_exception(f, &error);
 		ran[0] = '\0';
 		add_callback(f, note, "late");
-		cr_assert_str_empty(ran,
-		                    "future_add_done_callback ran the callback at once, inside the "
-		                    "call, on a future already %s: a done-callback always goes "
-		                    "through the loop (scheduled with loop_call_soon) and runs in the "
-		                    "next iteration, never inside its caller, as in asyncio",
-		                    start_names[s]);
+		cr_assert_str_empty(
+		        ran,
+		        "future_add_done_callback ran the callback at once, inside the "
+		        "call, on a future already %s: a done-callback always goes "
+		        "through the loop (scheduled with loop_call_soon) and runs in the "
+		        "next iteration, never inside its caller, as in asyncio",
+		        start_names[s]);
 		run_once(loop);
-		cr_assert_str_eq(ran, "late ",
-		                 "future_add_done_callback on a future already %s: the next iteration "
-		                 "ran \"%s\", not the new callback. A done future will not complete "
-		                 "again, so the callback must be stored and then scheduled at once "
-		                 "(loop_call_soon), itself included",
-		                 start_names[s], ran);
+		cr_assert_str_eq(
+		        ran, "late ",
+		        "future_add_done_callback on a future already %s: the next iteration "
+		        "ran \"%s\", not the new callback. A done future will not complete "
+		        "again, so the callback must be stored and then scheduled at once "
+		        "(loop_call_soon), itself included",
+		        start_names[s], ran);
 		future_free(f);
 	}
 	loop_free(loop);
@@ -366,11 +369,12 @@ Test(future, the_ready_queue_wraps_around)
 	loop_call_soon(loop, relay_on, &r);
 	for (int i = 0; i < r.laps && r.ran == i; i++)
 		run_once(loop);
-	cr_assert_eq(r.ran, r.laps,
-	             "a callback that schedules itself again ran %d times in %d iterations: "
-	             "run_ready takes each handle from the head of the ready queue, a ring, and the "
-	             "head wraps to 0 at the capacity, as the tail does",
-	             r.ran, r.laps);
+	cr_assert_eq(
+	        r.ran, r.laps,
+	        "a callback that schedules itself again ran %d times in %d iterations: "
+	        "run_ready takes each handle from the head of the ready queue, a ring, and the "
+	        "head wraps to 0 at the capacity, as the tail does",
+	        r.ran, r.laps);
 	loop_free(loop);
 }
 
@@ -415,11 +419,13 @@ Test(future, callbacks_scheduled_during_an_iteration_wait_for_the_next)
 	                 "callbacks that were ready when the iteration began (count), or a "
 	                 "callback that schedules another keeps one iteration running forever",
 	                 ran);
-	cr_assert_eq(ran_now, 1, "run_ready ran one callback and returned %d: it returns how many "
-	             "callbacks it ran", ran_now);
+	cr_assert_eq(ran_now, 1,
+	             "run_ready ran one callback and returned %d: it returns how many "
+	             "callbacks it ran",
+	             ran_now);
 	ran_now = run_once(loop);
-	cr_assert_str_eq(ran, "first second ", "the next iteration runs the second callback, ran: %s",
-	                 ran);
+	cr_assert_str_eq(ran, "first second ",
+	                 "the next iteration runs the second callback, ran: %s", ran);
 	cr_assert_eq(ran_now, 1,
 	             "run_ready ran the second callback and returned %d: it returns how many "
 	             "callbacks it ran, not how many are left in the queue",
@@ -494,8 +500,9 @@ Test(future, does_not_report_an_error_that_was_read)
 	void *value;
 	int got = result_of(by_result, &value);
 	future_free(by_result);
-	cr_assert_eq(got, -ECONNRESET, "future_result on a future FINISHED with an error returned %d: %s",
-	             got, result_rule[START_ERROR]);
+	cr_assert_eq(got, -ECONNRESET,
+	             "future_result on a future FINISHED with an error returned %d: %s", got,
+	             result_rule[START_ERROR]);
 	cr_assert_eq(report_count, 0,
 	             "future_result handed on the error of a failed future, and still, once the "
 	             "future was freed, the loop reported: %s. Handing the error on is reading "

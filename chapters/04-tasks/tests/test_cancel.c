@@ -34,9 +34,10 @@ Test(cancel, before_the_first_step_the_body_never_runs)
 	cr_assert_eq(p.started, 0, "task_step: a task cancelled before its first step never "
 	                           "starts its body; that step ends it CANCELLED");
 	run_until(loop, task);
-	expect_cancelled(task, "early",
-	                 "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
-	                 "it (asyncio: cancel(msg))");
+	expect_cancelled(
+	        task, "early",
+	        "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
+	        "it (asyncio: cancel(msg))");
 	cr_assert_eq(p.started, 0, "its body never started");
 	future_free(task);
 	future_free(target);
@@ -64,9 +65,10 @@ Test(cancel, while_awaiting_a_future_cancels_that_future_at_once)
 	run_until(loop, task);
 	cr_assert_eq(p.outcome, -ECANCELED, "the coroutine meets -ECANCELED at its await");
 	cr_assert(p.cleaned_up, "and cleans up before propagating it");
-	expect_cancelled(task, "stop",
-	                 "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
-	                 "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
+	expect_cancelled(
+	        task, "stop",
+	        "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
+	        "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);
@@ -85,12 +87,14 @@ Test(cancel, while_awaiting_a_task_cancels_down_the_chain)
 	cr_assert(future_cancelled(target), "the inner task's future is cancelled at once");
 	run_until(loop, outer_task);
 	cr_assert(inner.cleaned_up && outer.cleaned_up, "both coroutines cleaned up");
-	expect_cancelled(inner_task, "chain",
-	                 "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
-	                 "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
-	expect_cancelled(outer_task, "chain",
-	                 "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
-	                 "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
+	expect_cancelled(
+	        inner_task, "chain",
+	        "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
+	        "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
+	expect_cancelled(
+	        outer_task, "chain",
+	        "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
+	        "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
 	future_free(outer_task);
 	future_free(inner_task);
 	future_free(target);
@@ -160,9 +164,10 @@ Test(cancel, after_the_awaited_future_is_done_but_before_the_task_resumes)
 	             "kept request (task->cancel_now = task->must_cancel), so the coroutine meets "
 	             "-ECANCELED instead of the result",
 	             p.outcome);
-	expect_cancelled(task, "late",
-	                 "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
-	                 "it (asyncio: cancel(msg))");
+	expect_cancelled(
+	        task, "late",
+	        "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
+	        "it (asyncio: cancel(msg))");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);

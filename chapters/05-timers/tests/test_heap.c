@@ -78,7 +78,8 @@ static struct handle *reference_take(struct reference *r, size_t i)
 static size_t first_out_of_order(const struct timer_heap *heap)
 {
 	for (size_t i = 1; i < heap->count; i++) {
-		const struct timer_entry *parent = &heap->items[(i - 1) / 2], *child = &heap->items[i];
+		const struct timer_entry *parent = &heap->items[(i - 1) / 2],
+		                         *child = &heap->items[i];
 		if (child->when < parent->when ||
 		    (child->when == parent->when && child->seq < parent->seq))
 			return i;
@@ -150,20 +151,22 @@ Test(heap, compaction_leaves_a_heap)
 			if (i % 4 != round % 4)
 				handle_cancel(h[i]);
 		int dropped = compact(&heap);
-		cr_assert_eq(dropped, 30,
-		             "timer_heap_compact: 30 of the 40 timers were cancelled, and it returned "
-		             "%d: it returns how many it dropped, not how many are left",
-		             dropped);
+		cr_assert_eq(
+		        dropped, 30,
+		        "timer_heap_compact: 30 of the 40 timers were cancelled, and it returned "
+		        "%d: it returns how many it dropped, not how many are left",
+		        dropped);
 		size_t bad = first_out_of_order(&heap);
-		cr_assert_eq(bad, 0,
-		             "timer_heap_compact: after the rebuild, items[%zu] = (%g, %llu) sits "
-		             "under its parent items[%zu] = (%g, %llu), which comes later. Dropping "
-		             "timers from the array breaks the heap order: make the survivors a heap "
-		             "again by sifting down every parent, from the last one (kept / 2 - 1) "
-		             "back to the root, so that each one sinks into subtrees that are heaps "
-		             "already",
-		             bad, heap.items[bad].when, heap.items[bad].seq, (bad - 1) / 2,
-		             heap.items[(bad - 1) / 2].when, heap.items[(bad - 1) / 2].seq);
+		cr_assert_eq(
+		        bad, 0,
+		        "timer_heap_compact: after the rebuild, items[%zu] = (%g, %llu) sits "
+		        "under its parent items[%zu] = (%g, %llu), which comes later. Dropping "
+		        "timers from the array breaks the heap order: make the survivors a heap "
+		        "again by sifting down every parent, from the last one (kept / 2 - 1) "
+		        "back to the root, so that each one sinks into subtrees that are heaps "
+		        "already",
+		        bad, heap.items[bad].when, heap.items[bad].seq, (bad - 1) / 2,
+		        heap.items[(bad - 1) / 2].when, heap.items[(bad - 1) / 2].seq);
 		for (int i = 0; i < N; i++)
 			handle_free(h[i]);
 		timer_heap_clear(&heap);
@@ -259,11 +262,13 @@ Test(heap, compaction_waits_until_more_than_half_is_cancelled)
 	/* The dropped timers were the heap's to let go of: only the test's
 	 * reference is left on each, or nobody would ever free them. */
 	for (int i = 0; i < 1000; i += 2) {
-		cr_assert_eq(h[i]->references, 1,
-		             "a cancelled timer dropped by compaction still has %d references: "
-		             "the heap held one and must give it back (handle_free) as it drops "
-		             "the timer, or the timer leaks; only its owner's reference is left",
-		             h[i]->references);
+		cr_assert_eq(
+		        h[i]->references, 1,
+		        "timer_heap_compact: a cancelled timer dropped by compaction still has %d "
+		        "references: "
+		        "the heap held one and must give it back (handle_free) as it drops "
+		        "the timer, or the timer leaks; only its owner's reference is left",
+		        h[i]->references);
 		cr_assert(h[i]->heap == NULL, "a dropped timer no longer points at the heap");
 	}
 	for (int i = 3; i < 1000; i += 2) {
