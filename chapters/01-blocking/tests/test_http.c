@@ -56,25 +56,47 @@ Test(http, parses_good_status_lines)
 		memset(&r, 0, sizeof r);
 		int rc = http_parse_status_line(c->line, strlen(c->line), &r);
 		REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
-		cr_assert_eq(rc, 0, "\"%s\" should parse", c->line);
-		cr_assert_eq(r.status, c->status, "status of \"%s\"", c->line);
-		cr_assert_str_eq(r.reason, c->reason, "reason of \"%s\"", c->line);
+		cr_assert_eq(
+		        rc, 0,
+		        "http_parse_status_line refused \"%s\" (it returned %d): a status line is "
+		        "\"HTTP/1.\" and one digit (servers speak HTTP/1.0 as well as 1.1), a "
+		        "space, a three-digit code, then a space and a reason, or nothing",
+		        c->line, rc);
+		cr_assert_eq(
+		        r.status, c->status,
+		        "http_parse_status_line: the status of \"%s\" is %d, got %d: the code is "
+		        "the three digits after the version and its space",
+		        c->line, c->status, r.status);
+		cr_assert_str_eq(
+		        r.reason, c->reason,
+		        "http_parse_status_line: the reason of \"%s\" is \"%s\", got \"%s\": "
+		        "it starts after the space that follows the code (byte 13), and that "
+		        "space is not part of it",
+		        c->line, c->reason, r.reason);
 	}
 }
 
-static const char *const bad_status_lines[] = {
-	"",
-	"HTTP/1.1",
-	"HTTP/1.1 200OK",
-	"HTPT/1.1 two hundred OK",
-	"http/1.1 200 OK",
-	"HTTP/2 200 OK",
-	"HTTP/1.1 2000 OK",
-	"HTTP/1.1 20 OK",
-	"HTTP/1.1 abc OK",
-	"HTTP/1.1  200 OK",
-	"HTTP/1.1 099 Too low",
-	"ICY 200 OK",
+/* Each bad line, and the rule of the status line it breaks. */
+struct bad_status_line {
+	const char *line, *rule;
+};
+
+static const struct bad_status_line bad_status_lines[] = {
+	{ "", "a status line is at least \"HTTP/1.x NNN\", 12 bytes" },
+	{ "HTTP/1.1", "a status line is at least \"HTTP/1.x NNN\", 12 bytes" },
+	{ "HTTP/1.1 200OK", "the three digits of the code end the code: a space or the end of "
+	                    "the line must follow them" },
+	{ "HTTP/1.1 2000 OK", "the three digits of the code end the code: a space or the end of "
+	                      "the line must follow them" },
+	{ "HTTP/1.1 20 OK", "the code is exactly three digits" },
+	{ "HTTP/1.1 abc OK", "the code is exactly three digits" },
+	{ "HTTP/1.1  200 OK", "one space separates the version from the code" },
+	{ "HTPT/1.1 two hundred OK", "the line starts with \"HTTP/1.\" and one digit" },
+	{ "http/1.1 200 OK", "the line starts with \"HTTP/1.\" in capitals" },
+	{ "HTTP/2 200 OK", "the line starts with \"HTTP/1.\" and one digit" },
+	{ "ICY 200 OK", "the line starts with \"HTTP/1.\" and one digit" },
+	{ "HTTP/1.1 099 Too low", "a status code is 100 or more: three digits alone do not make "
+	                          "one (1xx to 5xx are the classes HTTP defines)" },
 };
 
 Test(http, rejects_bad_status_lines)
@@ -82,10 +104,12 @@ Test(http, rejects_bad_status_lines)
 	for (size_t i = 0; i < sizeof bad_status_lines / sizeof bad_status_lines[0]; i++) {
 		struct http_response r;
 		memset(&r, 0, sizeof r);
-		const char *line = bad_status_lines[i];
+		const char *line = bad_status_lines[i].line;
 		int rc = http_parse_status_line(line, strlen(line), &r);
 		REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
-		cr_assert_eq(rc, -EPROTO, "\"%s\" must be refused with -EPROTO, got %d", line, rc);
+		cr_assert_eq(rc, -EPROTO,
+		             "http_parse_status_line must refuse \"%s\" with -EPROTO, got %d: %s",
+		             line, rc, bad_status_lines[i].rule);
 	}
 }
 
@@ -98,7 +122,36 @@ Test(http, truncates_a_long_reason_phrase_safely)
 	int rc = http_parse_status_line(line, strlen(line), &r);
 	REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
 	cr_assert_eq(rc, 0, "a long reason is still a status line");
-	cr_assert_eq(strlen(r.reason), HTTP_REASON_MAX - 1, "the reason is cut to fit");
+	cr_assert_eq(
+	        strlen(r.reason), HTTP_REASON_MAX - 1,
+	        "http_parse_status_line: a reason of 200 bytes must be cut to HTTP_REASON_MAX - 1 "
+	        "= %d bytes, got %zu: r.reason holds HTTP_REASON_MAX chars, and the last one "
+	        "is the NUL that ends the string",
+	        HTTP_REASON_MAX - 1, strlen(r.reason));
+}
+
+Test(http, reads_the_reason_only_up_to_the_end_of_the_line)
+{
+	/* The line is the start of a head: no NUL follows it, the next header does. */
+	const char head[] = "HTTP/1.1 404 Not Found\r\nServer: fixture\r\n\r\n";
+	size_t line_len = strlen("HTTP/1.1 404 Not Found");
+	struct http_response r;
+	memset(&r, 0, sizeof r);
+	int rc = http_parse_status_line(head, line_len, &r);
+	REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
+	cr_assert_eq(rc, 0, "\"HTTP/1.1 404 Not Found\" followed by more headers parses, got %d",
+	             rc);
+	cr_assert(strncmp(r.reason, "Not Found", 9) == 0,
+	          "http_parse_status_line: the reason of \"HTTP/1.1 404 Not Found\" is \"Not "
+	          "Found\", got \"%s\": it starts after the space that follows the code (byte "
+	          "13), and that space is not part of it",
+	          r.reason);
+	cr_assert_str_eq(r.reason, "Not Found",
+	                 "http_parse_status_line was given the first %zu bytes of a head, and the "
+	                 "reason came out \"%s\": the line ends at len, not at a NUL (the next "
+	                 "header follows it in the buffer). Copy len - 13 bytes (memcpy), not a "
+	                 "C string (strcpy, strncpy)",
+	                 line_len, r.reason);
 }
 
 /* http_parse_head relies on http_parse_status_line, a hole of the starter:

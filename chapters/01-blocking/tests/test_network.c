@@ -132,7 +132,8 @@ Test(network, net_send_all_sends_everything_seven_bytes_at_a_time)
 	             "each send() took, until len is 0",
 	             len, MESSAGE);
 	cr_assert(memcmp(sent, received, MESSAGE) == 0,
-	          "the peer got %d bytes, but not the ones sent: after each short send(), the "
+	          "net_send_all: the peer got %d bytes, but not the ones sent: after each short "
+	          "send(), the "
 	          "next one must start where the last stopped (buf advanced by what it took)",
 	          MESSAGE);
 }
@@ -181,19 +182,37 @@ static char *fetch_with_faults(const char *path, const struct syscall_faults_pla
 	return dir;
 }
 
+/* Whether the file NAME in DIR starts with PREFIX. */
+static int file_starts_with(const char *dir, const char *name, const char *prefix)
+{
+	char path[4096], start[16] = "";
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return 0;
+	size_t n = fread(start, 1, sizeof start - 1, f);
+	fclose(f);
+	start[n] = '\0';
+	return strncmp(start, prefix, strlen(prefix)) == 0;
+}
+
 Test(network, fetch_reads_a_head_that_arrives_one_byte_at_a_time)
 {
 	struct syscall_faults_plan plan = { .recv = { .max = 1 } };
 	struct fetch_result result;
 	int rc;
 	char *dir = fetch_with_faults("/files/empty.bin?size=0", &plan, &result, &rc);
-	cr_assert_gt(syscall_faults_record()->calls[FAULT_RECV], 10, "the head came in pieces");
 	cr_assert_eq(rc, 0,
 	             "recv() brought one byte at a time and fetch failed: \"%s\". One recv() may "
 	             "bring any part of the head, even a single byte: read_head must keep "
 	             "receiving into f->buf + f->buffered until http_find_head_end() finds the "
 	             "blank line that ends it",
 	             result.error);
+	cr_assert_gt(syscall_faults_record()->calls[FAULT_RECV], 10,
+	             "recv() brings one byte per call here, yet fetch called it only %u times: "
+	             "read_head must keep receiving until http_find_head_end() finds the blank "
+	             "line that ends the head",
+	             syscall_faults_record()->calls[FAULT_RECV]);
 	cr_assert(file_matches_fixture(dir, "empty.bin", 0), "empty.bin is saved, empty");
 	cr_assert_eq(first_byte_events, 1,
 	             "the head came in many pieces and read_head reported %zu \"first byte\" "
@@ -226,6 +245,17 @@ Test(network, fetch_saves_no_byte_beyond_the_content_length)
 	struct fetch_result result;
 	int rc;
 	char *dir = fetch_with_faults("/files/extra.bin?size=100&extra=1000", &whole, &result, &rc);
+	cr_assert(rc == 0 || result.bytes != 0,
+	          "the head and the whole 100-byte body came in one recv(), and fetch failed with "
+	          "0 bytes saved: \"%s\". The bytes after the blank line, left at the front of "
+	          "f->buf (f->buffered of them), are the body's first bytes: "
+	          "read_body_by_length must save them before it receives more",
+	          result.error);
+	cr_assert(rc == 0 || result.bytes != 100,
+	          "read_body_by_length had saved all 100 bytes the Content-Length announced, then "
+	          "asked recv() for more and failed: \"%s\". The body is complete when "
+	          "f->result->bytes reaches the Content-Length: stop there, do not receive again",
+	          result.error);
 	cr_assert_eq(rc, 0, "a server that sends more than it announced still gives the file: %s",
 	             result.error);
 	cr_assert_eq(result.bytes, 100,
@@ -250,17 +280,48 @@ Test(network, fetch_saves_no_byte_beyond_the_content_length)
 	temp_dir_free(dir);
 }
 
-Test(network, fetch_reads_a_body_that_arrives_in_small_pieces)
+Test(network, fetch_reports_a_body_cut_short_by_the_server)
+{
+	struct syscall_faults_plan plan = { 0 };
+	struct fetch_result result;
+	int rc;
+	char *dir = fetch_with_faults("/files/t.bin?size=4000&truncate=1000", &plan, &result, &rc);
+	cr_assert_neq(
+	        rc, 0,
+	        "read_body_by_length: the server announced 4000 bytes and closed after %lld, and "
+	        "fetch succeeded: "
+	        "recv() returning 0 means the server closed, not that the body is complete. "
+	        "read_body_by_length must fail while f->result->bytes is short of the "
+	        "Content-Length: \"truncated body: got N of M bytes\"",
+	        result.bytes);
+	cr_assert(strstr(result.error, "truncated body") == NULL || result.bytes == 1000,
+	          "read_body_by_length: the server sent 1000 body bytes before it closed, and "
+	          "fetch saved %lld of them (\"%s\"): the first ones came in the same recv() as "
+	          "the end of the head, and wait at the front of f->buf (f->buffered of them); "
+	          "save them before receiving more",
+	          result.bytes, result.error);
+	cr_assert(strstr(result.error, "truncated body: got 1000 of 4000 bytes") != NULL,
+	          "read_body_by_length: the server closed after 1000 of the 4000 bytes announced, "
+	          "and fetch failed with \"%s\": recv() returning 0 is no error of recv() (errno "
+	          "says nothing), it is "
+	          "the server closing. read_body_by_length must say so itself: fail(f, "
+	          "\"truncated body: got %%lld of %%lld bytes\", ...)",
+	          result.error);
+	temp_dir_free(dir);
+}
+
+/* pieces.bin fetched with recv() bringing at most 7 bytes a call: */
+/* content_length= makes the server answer in one write (fixtures/
+ * README.md): head and body reach the socket together, so the recv()
+ * that ends the 60-byte head always brings the body's first 3 bytes. */
+#define PIECES_PATH "/files/pieces.bin?size=5000&content_length=5000"
+
+Test(network, fetch_keeps_the_body_bytes_that_came_with_the_head)
 {
 	struct syscall_faults_plan plan = { .recv = { .max = 7 } };
 	struct fetch_result result;
 	int rc;
-	/* content_length= makes the server answer in one write (fixtures/
-	 * README.md): head and body reach the socket together, so the recv()
-	 * that ends the 60-byte head always brings the body's first 3 bytes. */
-	char *dir = fetch_with_faults("/files/pieces.bin?size=5000&content_length=5000", &plan,
-	                              &result, &rc);
-	/* A head read wrong fails here too: say which of the two it was. */
+	char *dir = fetch_with_faults(PIECES_PATH, &plan, &result, &rc);
 	cr_assert(strstr(result.error, "headers") == NULL &&
 	                  strstr(result.error, "malformed") == NULL,
 	          "recv() brought at most 7 bytes at a time and fetch failed while reading the "
@@ -268,12 +329,45 @@ Test(network, fetch_reads_a_body_that_arrives_in_small_pieces)
 	          result.error);
 	/* Short by less than one recv()'s worth: what came after the blank
 	 * line, in the recv() that ended the head, was lost. */
-	cr_assert(rc == 0 || result.bytes < 5000 - 7,
-	          "the body came out %lld bytes short, fewer than one recv() brings (\"%s\"): "
-	          "the bytes that arrived after the blank line, in the same recv() as the end of "
-	          "the head, are the body's first bytes, and read_head must leave them in the "
-	          "buffer for the body to start with",
+	cr_assert(rc == 0 || result.bytes < 5000 - 7 || result.bytes == 5000,
+	          "read_head: the body came out %lld bytes short, fewer than one recv() brings "
+	          "(\"%s\"): the bytes that arrived after the blank line, in the same recv() as "
+	          "the end of the head, are the body's first bytes, and read_head must leave "
+	          "them in the buffer for the body to start with",
 	          5000 - result.bytes, result.error);
+	cr_assert(!file_starts_with(dir, "pieces.bin", "HTT"),
+	          "pieces.bin starts with the head's first bytes (\"HTT\"): the body was saved "
+	          "from the start of f->buf, where the head still is. read_head must move the "
+	          "body bytes that came after the blank line to the front of f->buf (memmove) "
+	          "and leave f->buffered at their count");
+	temp_dir_free(dir);
+}
+
+Test(network, fetch_reads_a_body_that_arrives_in_small_pieces)
+{
+	struct syscall_faults_plan plan = { .recv = { .max = 7 } };
+	struct fetch_result result;
+	int rc;
+	char *dir = fetch_with_faults(PIECES_PATH, &plan, &result, &rc);
+	/* A head read wrong fails here too: say that it was the head. */
+	cr_assert(strstr(result.error, "headers") == NULL &&
+	                  strstr(result.error, "malformed") == NULL,
+	          "recv() brought at most 7 bytes at a time and fetch failed while reading the "
+	          "head, before any body: \"%s\"",
+	          result.error);
+	/* Short by less than one recv()'s worth: the first bytes were lost. */
+	cr_assert(rc == 0 || result.bytes < 5000 - 7 || result.bytes == 5000,
+	          "read_body_by_length: the body came out %lld bytes short, fewer than one recv() "
+	          "brings (\"%s\"): the recv() that ended the head brought the body's first "
+	          "bytes too, and "
+	          "read_body_by_length must save those f->buffered bytes, left at the front of "
+	          "f->buf, before it receives more",
+	          5000 - result.bytes, result.error);
+	cr_assert(rc == 0 || result.bytes != 5000,
+	          "read_body_by_length had saved all 5000 bytes the Content-Length announced, "
+	          "then asked recv() for more and failed: \"%s\". The body is complete when "
+	          "f->result->bytes reaches the Content-Length: stop there, do not receive again",
+	          result.error);
 	cr_assert_eq(rc, 0,
 	             "recv() brought at most 7 bytes at a time and fetch failed: \"%s\". The body "
 	             "arrives in many pieces: read_body_by_length must keep calling "
@@ -285,8 +379,11 @@ Test(network, fetch_reads_a_body_that_arrives_in_small_pieces)
 	             "most 7 bytes per call, and read_body_by_length must keep calling "
 	             "receive_body() until f->result->bytes reaches the Content-Length",
 	             result.bytes);
-	cr_assert(file_matches_fixture(dir, "pieces.bin", 5000),
-	          "pieces.bin holds exactly the bytes served, in order");
+	cr_assert(
+	        file_matches_fixture(dir, "pieces.bin", 5000),
+	        "pieces.bin has the 5000 bytes of the Content-Length but not the bytes served, in "
+	        "order: read_body_by_length must save each piece receive_body() brings, from "
+	        "f->buf, as it comes");
 	temp_dir_free(dir);
 }
 
@@ -298,10 +395,17 @@ Test(network, fetch_retries_interrupted_calls)
 	int rc;
 	char *dir = fetch_with_faults("/files/eintr.bin?size=3000", &plan, &result, &rc);
 	cr_assert_gt(syscall_faults_record()->injected, 0, "the plan interrupted some calls");
+	cr_assert(rc == 0 || strstr(result.error, "sending") == NULL,
+	          "net_send_all: send() was interrupted by a signal (EINTR) every other call and "
+	          "fetch failed: \"%s\". EINTR says a signal arrived before send() moved a byte, "
+	          "so nothing "
+	          "went wrong: net_send_all must call send() again, and go on until the whole "
+	          "request is sent",
+	          result.error);
 	cr_assert_eq(rc, 0,
 	             "send() and recv() were interrupted by a signal (EINTR) every other call and "
 	             "fetch failed: \"%s\". EINTR says a signal arrived before the call moved a "
-	             "byte: net_send_all and net_recv must call again",
+	             "byte: call it again",
 	             result.error);
 	cr_assert(file_matches_fixture(dir, "eintr.bin", 3000), "eintr.bin is saved whole");
 	temp_dir_free(dir);

@@ -109,6 +109,23 @@ static bool select_reported(int fd)
 	return strstr(listed, fd_text) != NULL;
 }
 
+/* Did select() report FD writable, by the record? */
+static bool select_reported_writable(int fd)
+{
+	char *text = trace_text();
+	char fds[256], writes[512];
+	trace_values(text, "fd_ready", "fd", fds, sizeof fds);
+	trace_values(text, "fd_ready", "write", writes, sizeof writes);
+	free(text);
+	/* Both lists hold one word per fd_ready event, in the same order. */
+	char *fd_save = NULL, *write_save = NULL;
+	for (char *f = strtok_r(fds, " ", &fd_save), *w = strtok_r(writes, " ", &write_save);
+	     f && w; f = strtok_r(NULL, " ", &fd_save), w = strtok_r(NULL, " ", &write_save))
+		if (atoi(f) == fd && strcmp(w, "true") == 0)
+			return true;
+	return false;
+}
+
 Test(loop, watches_a_writer_above_every_reader)
 {
 	trace_start();
@@ -172,6 +189,50 @@ Test(loop, calls_the_reader_of_the_highest_descriptor)
 	close_pair(high);
 }
 
+/* Fill the stack below this frame with set bits, as earlier calls leave it:
+ * an fd_set that is not emptied before use then holds descriptors nobody
+ * registered. */
+static void __attribute__((noinline)) dirty_the_stack(void)
+{
+	volatile unsigned char junk[16384];
+	memset((unsigned char *)junk, 0xff, sizeof junk);
+}
+
+Test(loop, watches_only_the_registered_descriptors)
+{
+	trace_start();
+	struct loop *loop = new_loop();
+	int quiet[2];
+	make_pair(quiet, 0);
+	struct probe r = { loop, quiet[0], -1, NULL, 0 };
+	cr_assert_eq(loop_add_reader(loop, r.fd, on_read, &r), 0, "add_reader");
+	loop_stop(loop); /* one iteration that does not wait */
+	dirty_the_stack();
+	int rc = loop_run_once(loop);
+	REQUIRE_IMPLEMENTED(rc, "loop_run_once");
+	char *text = trace_text();
+	char ready[256];
+	trace_values(text, "fd_ready", "fd", ready, sizeof ready);
+	free(text);
+	trace_stop();
+	cr_assert(rc >= 0,
+	          "build_fd_sets: with one quiet socket registered, select() failed (%s): the sets "
+	          "held descriptors nobody registered. An fd_set on the stack holds whatever was "
+	          "there before: empty both with FD_ZERO, then add the registered descriptors",
+	          strerror(-rc));
+	char first[16] = "";
+	sscanf(ready, "%15s", first);
+	cr_assert_str_empty(
+	        ready,
+	        "build_fd_sets: the only registered socket, fd %d, is quiet, yet the sets "
+	        "came back from select() holding fd %s, which nobody registered. An "
+	        "fd_set on the stack holds whatever was there before: empty both with "
+	        "FD_ZERO, then add the registered descriptors",
+	        r.fd, first);
+	loop_free(loop);
+	close_pair(quiet);
+}
+
 Test(loop, calls_the_reader_of_a_readable_socket_only)
 {
 	struct loop *loop = new_loop();
@@ -196,8 +257,13 @@ Test(loop, calls_the_writer_of_a_writable_pipe)
 	cr_assert(pipe(fds) == 0, "pipe");
 	struct probe w = { loop, fds[1], -1, NULL, 0 };
 	cr_assert_eq(loop_add_writer(loop, fds[1], on_write, &w), 0, "add_writer on a pipe");
-	cr_assert_eq(run_once(loop), 1, "an empty pipe is writable at once");
-	cr_assert_eq(w.calls, 1, "the writer ran");
+	int called = run_once(loop);
+	cr_assert_eq(w.calls, 1, "the writer of an empty pipe, writable at once, ran %d times",
+	             w.calls);
+	cr_assert_eq(called, 1,
+	             "dispatch called the pipe's writer, yet loop_run_once returned %d: it returns "
+	             "how many callbacks the iteration called, writers counted as well as readers",
+	             called);
 	loop_free(loop);
 	close(fds[0]);
 	close(fds[1]);
@@ -218,6 +284,7 @@ Test(loop, sees_end_of_file_as_readable)
 
 Test(loop, serves_ready_descriptors_in_order_reader_before_writer)
 {
+	trace_start(); /* before loop_new, which the recorder follows */
 	struct loop *loop = new_loop();
 	int p1[2], p2[2], p3[2];
 	make_pair(p1, 1);
@@ -231,10 +298,32 @@ Test(loop, serves_ready_descriptors_in_order_reader_before_writer)
 	loop_add_reader(loop, a.fd, on_read, &a);
 	loop_add_writer(loop, b.fd, on_write, &b);
 	loop_add_reader(loop, b.fd, on_read, &b);
-	cr_assert_eq(run_once(loop), 5, "five callbacks are due");
+	int called = run_once(loop);
+	int stray = -1;
+	for (int fd = 0; fd < FD_SETSIZE && stray < 0; fd++)
+		if (fd != a.fd && fd != b.fd && fd != c.fd && select_reported(fd))
+			stray = fd;
+	cr_assert_eq(stray, -1,
+	             "build_fd_sets: the sets came back from select() holding fd %d, which nobody "
+	             "registered. An fd_set on the stack holds whatever was there before: empty "
+	             "both with FD_ZERO, then add the registered descriptors",
+	             stray);
+	bool b_writable = select_reported_writable(b.fd),
+	     c_writable = select_reported_writable(c.fd);
+	trace_stop();
+	cr_assert(b_writable && c_writable,
+	          "build_fd_sets: fd %d and fd %d each have a reader and a writer, and select() "
+	          "did not report %s writable: a descriptor with both goes in the read set and "
+	          "in the write set, since it waits for both at once",
+	          b.fd, c.fd, b_writable ? "the second" : "the first");
 	char want[64];
 	snprintf(want, sizeof want, "r%d r%d w%d r%d w%d", a.fd, b.fd, b.fd, c.fd, c.fd);
-	cr_assert_str_eq(journal, want, "ascending descriptors, reader before writer");
+	cr_assert_str_eq(journal, want,
+	                 "dispatch called \"%s\", expected \"%s\": every ready callback, by "
+	                 "ascending descriptor, and on one descriptor the reader before the writer",
+	                 journal, want);
+	cr_assert_eq(called, 5, "dispatch called five callbacks, and loop_run_once returned %d",
+	             called);
 	loop_free(loop);
 	close_pair(p1);
 	close_pair(p2);
@@ -338,10 +427,20 @@ Test(loop, a_reader_removing_the_writer_of_its_descriptor_stops_it)
 	struct probe p = { loop, sv[0], -1, NULL, 0 };
 	loop_add_reader(loop, sv[0], on_read_remove_own_writer, &p);
 	loop_add_writer(loop, sv[0], on_write, &p);
-	cr_assert_eq(run_once(loop), 1, "the writer was removed before its turn");
+	int called = run_once(loop);
+	cr_assert(journal[0] != 'w',
+	          "dispatch called the writer of fd %d before its reader (they ran as \"%s\"): on "
+	          "one descriptor the reader comes first, then the writer",
+	          sv[0], journal);
 	char want[16];
 	snprintf(want, sizeof want, "r%d", sv[0]);
-	cr_assert_str_eq(journal, want, "only the reader ran");
+	cr_assert_str_eq(
+	        journal, want,
+	        "dispatch called the writer of fd %d after the reader had removed it (they "
+	        "ran as \"%s\"): read the registry (loop->fds[fd].writer) again after the "
+	        "reader returns, for a callback removed during the iteration is not called",
+	        sv[0], journal);
+	cr_assert_eq(called, 1, "only the reader ran, and loop_run_once returned %d", called);
 	loop_free(loop);
 	close_pair(sv);
 }
@@ -399,8 +498,15 @@ Test(loop, a_reused_descriptor_is_not_called_for_the_old_readiness)
 	loop_add_reader(loop, b.fd, on_write, &b);
 	/* select() said p2[0] was readable; by b's turn, that number is a new,
 	 * quiet socket with a new reader, which must not hear of it. */
-	cr_assert_eq(run_once(loop), 1, "only a ran");
-	cr_assert_eq(b.calls, 0, "the new reader of the reused number was not called");
+	int called = run_once(loop);
+	cr_assert_eq(
+	        b.calls, 0,
+	        "dispatch called the reader registered on fd %d during this iteration, for the "
+	        "readiness select() had reported of the old socket behind that number: a "
+	        "callback registered after select() began (its since is this iteration, not "
+	        "an earlier one) waits for the next select()",
+	        b.fd);
+	cr_assert_eq(called, 1, "only a's reader ran, and loop_run_once returned %d", called);
 	loop_free(loop);
 	close(p1[0]);
 	close(p1[1]);

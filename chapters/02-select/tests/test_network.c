@@ -114,7 +114,8 @@ Test(network, connect_does_not_wait_for_the_server)
 	const struct syscall_faults_record *seen = syscall_faults_record();
 	cr_assert_geq(seen->calls[FAULT_CONNECT], 1, "the download calls connect()");
 	cr_assert_eq(seen->waits[FAULT_CONNECT], 0,
-	             "connect() ran on a blocking socket. On a real network the handshake "
+	             "net_connect_start: connect() ran on a blocking socket. On a real network the "
+	             "handshake "
 	             "takes a round trip, and a blocking connect() stops the whole loop, every "
 	             "other download with it, until the server answers. net_connect_start must "
 	             "add O_NONBLOCK to the socket's flags (fcntl F_GETFL, then F_SETFL) before "
@@ -185,9 +186,21 @@ Test(network, a_full_send_buffer_means_wait_not_failure)
 	             "send() ran on a blocking socket, which waits when its buffer is full "
 	             "instead of answering EAGAIN, and stops the whole loop meanwhile: "
 	             "net_connect_start must make the socket non-blocking (O_NONBLOCK)");
-	cr_assert_gt(seen->injected, 0, "the plan made some send() answer EAGAIN");
+	cr_assert(strstr(o.error, "while connecting") == NULL,
+	          "net_connect_start: nothing was planned to fail connect(), and the download "
+	          "failed while connecting: \"%s\". On a non-blocking socket connect() may "
+	          "answer EINPROGRESS, which is no failure: it means the handshake goes on in the "
+	          "background: "
+	          "net_connect_start keeps the socket, stores it in *FD and returns -EINPROGRESS; "
+	          "the loop learns the outcome when the socket turns writable",
+	          o.error);
+	cr_assert_gt(seen->injected, 0,
+	             "no send() ran, so the plan could not make one answer EAGAIN; the download "
+	             "said \"%s\"",
+	             o.error);
 	cr_assert_eq(o.rc, 0,
-	             "send() answered EAGAIN every other call (the socket's send buffer was "
+	             "send_request: send() answered EAGAIN every other call (the socket's send "
+	             "buffer was "
 	             "full) and the download failed: \"%s\". On a non-blocking socket EAGAIN "
 	             "means \"not now\", not an error: send_request must return STEP_WAIT and "
 	             "carry on when the loop calls it again on a writable socket",
@@ -216,6 +229,7 @@ static int count_events(const char *text, const char *name)
 Test(network, a_full_send_buffer_returns_to_the_loop)
 {
 	const char *url = testkit_url("/files/spin.bin?size=500");
+	size_t want = request_length(url);
 	char *dir = temp_dir_new();
 	/* 7 bytes per send(), and every other send() finds the buffer full. */
 	struct syscall_faults_plan plan = { .send = { .max = 7, .eagain_every = 2 } };
@@ -228,6 +242,32 @@ Test(network, a_full_send_buffer_returns_to_the_loop)
 	free(text);
 	const struct syscall_faults_record *seen = syscall_faults_record();
 	unsigned full = seen->calls[FAULT_SEND] / 2;
+	cr_assert(strstr(o.error, "while connecting") == NULL,
+	          "net_connect_start: nothing was planned to fail connect(), and the download "
+	          "failed while connecting: \"%s\". On a non-blocking socket connect() may "
+	          "answer EINPROGRESS, which is no failure: it means the handshake goes on in the "
+	          "background: "
+	          "net_connect_start keeps the socket, stores it in *FD and returns -EINPROGRESS",
+	          o.error);
+	cr_assert(strstr(o.error, EAGAIN_AS_AN_ERROR) == NULL,
+	          "send_request: send() answered EAGAIN (a full send buffer) and the download "
+	          "failed: \"%s\". "
+	          "EAGAIN means \"not now\": send_request must return STEP_WAIT",
+	          o.error);
+	cr_assert_eq(
+	        seen->bytes_sent, want,
+	        "send_request: %zu bytes went out for a request of %zu: send() took 7 bytes per "
+	        "call, so "
+	        "one send() is not the whole request. send_request must add what each "
+	        "net_send() took to f->sent and go on until all f->request_len bytes have "
+	        "gone (the download said \"%s\")",
+	        seen->bytes_sent, want, o.error);
+	cr_assert(o.rc == 0 || strstr(o.error, "waiting for the headers") == NULL,
+	          "send_request: the request's %zu bytes went out, yet the server never answered "
+	          "(\"%s\"): "
+	          "it did not receive the request in order. send_request must carry on from "
+	          "f->request + f->sent, where the last send() stopped, not from the start",
+	          want, o.error);
 	cr_assert_eq(o.rc, 0, "the download succeeds: %s", o.error);
 	cr_assert_geq(iterations, (int)full,
 	              "send() found the buffer full %u times, yet the loop made only %d "
@@ -270,7 +310,8 @@ Test(network, a_request_paused_halfway_resumes_where_it_stopped)
 	download_with_faults(url, dir, &plan, &o);
 	const struct syscall_faults_record *seen = syscall_faults_record();
 	cr_assert(strstr(o.error, EAGAIN_AS_AN_ERROR) == NULL,
-	          "send() answered EAGAIN (a full send buffer) and the download failed: \"%s\". "
+	          "send_request: send() answered EAGAIN (a full send buffer) and the download "
+	          "failed: \"%s\". "
 	          "EAGAIN means \"not now\": send_request must return STEP_WAIT",
 	          o.error);
 	cr_assert_eq(seen->bytes_sent, want,

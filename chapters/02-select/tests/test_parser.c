@@ -227,14 +227,76 @@ Test(parser, says_the_head_is_complete_before_any_body_arrives)
 	ssize_t body = response_feed(&parser, head, strlen(head));
 	REQUIRE_IMPLEMENTED(body, "feed_head (response.c)");
 	cr_assert_eq(body, 0, "no body bytes yet");
-	cr_assert_eq(parser.state, RESPONSE_BODY, "the head is complete: %s",
+	cr_assert_eq(
+	        parser.head.content_length, 3,
+	        "feed_head: the whole head came in one piece and was not parsed (Content-Length "
+	        "%lld, not 3)",
+	        parser.head.content_length);
+	cr_assert_eq(parser.state, RESPONSE_BODY,
+	             "feed_head parsed a complete head, yet the parser is still in %s: once the "
+	             "head is parsed, feed_head moves p->state to RESPONSE_BODY, so that the "
+	             "bytes that follow go to the body",
 	             state_name(parser.state));
-	cr_assert_eq(parser.head.content_length, 3, "and parsed");
 	char rest[] = "abcdef";
 	cr_assert_eq(response_feed(&parser, rest, 6), 3, "three body bytes, the rest ignored");
 	cr_assert_eq(parser.state, RESPONSE_DONE, "the response is complete");
 	cr_assert_eq(response_feed(&parser, rest, 6), 0, "bytes after the end are ignored");
 	cr_assert_eq(response_eof(&parser), 0, "a close after the end is fine");
+}
+
+Test(parser, a_piece_that_ends_the_head_brings_the_body_start)
+{
+	const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+	char piece[64];
+	snprintf(piece, sizeof piece, "%sabc", head);
+	response_init(&parser);
+	ssize_t body = response_feed(&parser, piece, strlen(piece));
+	REQUIRE_IMPLEMENTED(body, "feed_head (response.c)");
+	cr_assert_eq(parser.head_len, strlen(head),
+	             "feed_head: one piece brought the %zu-byte head and 3 body bytes, and "
+	             "p->head_len is %zu: once http_find_head_end finds the blank line, the head "
+	             "ends there (p->head_len = from + end), and what follows in the piece is body",
+	             strlen(head), parser.head_len);
+	cr_assert(body == 3 && memcmp(piece, "abc", 3) == 0,
+	          "feed_head: one piece brought the head and \"abc\", and response_feed gave %zd "
+	          "body bytes: feed_head returns how many of the piece's bytes were head (the "
+	          "head's length minus what came before), not the whole piece, so that the rest "
+	          "goes to the body",
+	          body);
+}
+
+Test(parser, a_blank_line_split_across_two_pieces_ends_the_head)
+{
+	const char head[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+	size_t head_len = strlen(head);
+	char first[64], second[] = "\r\nabc";
+	/* The first piece ends inside the blank line: "...\r\n" + "\r\nabc". */
+	memcpy(first, head, head_len - 2);
+	response_init(&parser);
+	ssize_t rc = response_feed(&parser, first, head_len - 2);
+	REQUIRE_IMPLEMENTED(rc, "feed_head (response.c)");
+	rc = response_feed(&parser, second, strlen(second));
+	cr_assert(parser.state != RESPONSE_HEAD || parser.head.content_length != 3,
+	          "feed_head parsed a complete head, yet the parser is still in RESPONSE_HEAD: "
+	          "once the head is parsed, feed_head moves p->state to RESPONSE_BODY, so that "
+	          "the bytes that follow go to the body");
+	cr_assert_neq(parser.state, RESPONSE_HEAD,
+	              "feed_head: the blank line \\r\\n\\r\\n came split across two pieces, and "
+	              "the parser did not see it: look for it again from 3 bytes before the new "
+	              "bytes (its first three may have come in the piece before), not in the new "
+	              "piece alone");
+	cr_assert_eq(parser.head_len, head_len,
+	             "feed_head: the blank line came split across two pieces, and p->head_len is "
+	             "%zu, not %zu (the parser says \"%s\"): http_find_head_end searched from "
+	             "p->head_buf + from, so the end it returns counts from FROM: the head ends at "
+	             "from + end",
+	             parser.head_len, head_len, parser.error);
+	cr_assert_eq(rc, 3,
+	             "feed_head: the second piece brought the end of the head and \"abc\", and "
+	             "response_feed gave %zd body bytes: feed_head returns how many of the piece's "
+	             "bytes were head (p->head_len minus what came before), not the whole piece, "
+	             "so that the rest goes to the body",
+	             rc);
 }
 
 Test(parser, refuses_a_head_longer_than_the_limit)
@@ -255,7 +317,14 @@ Test(parser, refuses_a_head_longer_than_the_limit)
 			rc = response_feed(&parser, where, len);
 		}
 		REQUIRE_IMPLEMENTED(rc, "feed_head (response.c)");
-		cr_assert_eq(rc, -EPROTO, "pieces of %zu bytes: refused", pieces[k]);
+		cr_assert_eq(
+		        rc, -EPROTO,
+		        "feed_head: a head of %zu bytes with no blank line, fed in pieces of %zu "
+		        "bytes, was not refused (the last piece returned %zd): once p->head_buf "
+		        "is full (HTTP_HEAD_MAX bytes) and still no blank line has come, fail "
+		        "with \"malformed response: headers longer than %d bytes\", or a "
+		        "server that never ends its head keeps the download forever",
+		        sizeof huge, pieces[k], rc, HTTP_HEAD_MAX);
 		cr_assert_str_eq(parser.error,
 		                 "malformed response: headers longer than 65536 bytes",
 		                 "pieces of %zu bytes: the reason", pieces[k]);

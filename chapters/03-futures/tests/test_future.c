@@ -114,6 +114,26 @@ static struct future *future_in(struct loop *loop, enum start start)
 	return f;
 }
 
+/* What future_result and future_set_result answer in each state, and why:
+ * the lesson a wrong answer missed. */
+static const char *const result_rule[] = {
+	"a pending future has no outcome yet: -EAGAIN (asyncio's InvalidStateError \"Result "
+	"is not set\"), and the caller must wait; -EINVAL is what setting a done future gives",
+	"a finished future gives its value: 0, and *result set to it",
+	"a failed future hands on its error: the error's code as it was set, negative "
+	"(-ECONNRESET here), as asyncio's result() raises the exception; reading it this way "
+	"counts as retrieving it",
+	"a cancelled future has no result: -ECANCELED, as asyncio's result() raises "
+	"CancelledError",
+};
+static const char *const set_result_rule[] = {
+	"a pending future takes its outcome: 0",
+	"a done future keeps its first outcome: -EINVAL (InvalidStateError), whatever it was",
+	"a done future keeps its first outcome: -EINVAL (InvalidStateError), whatever it was",
+	"a cancelled future is done, and keeps that outcome: -EINVAL (InvalidStateError); "
+	"only a PENDING future can be set",
+};
+
 /* What each operation returns in each state: asyncio's rules. */
 struct row {
 	int set_result, set_exception; /* 0 or -EINVAL (InvalidStateError) */
@@ -138,9 +158,15 @@ Test(future, follows_the_state_table_in_every_state)
 		const char *name = start_names[s];
 		struct future *f = future_in(loop, s);
 		void *value = NULL;
-		cr_assert_eq(result_of(f, &value), want->result, "result() when %s", name);
+		int got = result_of(f, &value);
+		cr_assert_eq(got, want->result,
+		             "future_result on a future %s returned %d (%s), expected %d: %s", name,
+		             got, strerror(got < 0 ? -got : got), want->result, result_rule[s]);
 		if (want->result == 0)
-			cr_assert_eq(value, &forty_two, "result() gives the value set");
+			cr_assert_eq(
+			        value, &forty_two,
+			        "future_result on a future %s returned 0 but not the value set: %s",
+			        name, result_rule[s]);
 		const struct future_error *error = NULL;
 		cr_assert_eq(future_exception(f, &error), want->exception, "exception() when %s",
 		             name);
@@ -149,8 +175,15 @@ Test(future, follows_the_state_table_in_every_state)
 		future_free(f);
 
 		f = future_in(loop, s);
-		cr_assert_eq(set_result(f, NULL, NULL), want->set_result, "set_result() when %s",
-		             name);
+		got = set_result(f, NULL, NULL);
+		cr_assert_eq(got, want->set_result,
+		             "future_set_result on a future %s returned %d, expected %d: %s", name,
+		             got, want->set_result, set_result_rule[s]);
+		cr_assert(s == START_PENDING ||
+		                  future_state(f) == (s == START_CANCELLED ? FUTURE_CANCELLED
+		                                                           : FUTURE_FINISHED),
+		          "future_set_result changed the state of a future %s: %s", name,
+		          set_result_rule[s]);
 		future_free(f);
 		f = future_in(loop, s);
 		int rc = future_set_exception(f, -EIO, "io");
@@ -255,12 +288,93 @@ Test(future, schedules_a_callback_added_after_completion)
 		future_exception(f, &error);
 		ran[0] = '\0';
 		add_callback(f, note, "late");
-		cr_assert_str_empty(ran, "not run inline even though the future is done (%s)",
-		                    start_names[s]);
+		cr_assert_str_empty(
+		        ran,
+		        "future_add_done_callback ran the callback at once, inside the "
+		        "call, on a future already %s: a done-callback always goes "
+		        "through the loop (scheduled with loop_call_soon) and runs in the "
+		        "next iteration, never inside its caller, as in asyncio",
+		        start_names[s]);
 		run_once(loop);
-		cr_assert_str_eq(ran, "late ", "run by the next iteration (%s)", start_names[s]);
+		cr_assert_str_eq(
+		        ran, "late ",
+		        "future_add_done_callback on a future already %s: the next iteration "
+		        "ran \"%s\", not the new callback. A done future will not complete "
+		        "again, so the callback must be stored and then scheduled at once "
+		        "(loop_call_soon), itself included",
+		        start_names[s], ran);
 		future_free(f);
 	}
+	loop_free(loop);
+}
+
+static void note_soon(void *arg)
+{
+	strcat(ran, (const char *)arg);
+	strcat(ran, " ");
+}
+
+Test(future, runs_done_callbacks_in_the_order_they_were_added)
+{
+	struct loop *loop = quiet_loop();
+	ran[0] = '\0';
+	loop_call_soon(loop, note_soon, "x");
+	loop_call_soon(loop, note_soon, "y");
+	loop_call_soon(loop, note_soon, "z");
+	run_once(loop);
+	cr_assert_str_eq(ran, "x y z ",
+	                 "run_ready ran the callbacks scheduled as x, y, z in the order \"%s\": "
+	                 "the ready queue is first in, first out, taken from its head",
+	                 ran);
+	struct future *f = new_future(loop);
+	ran[0] = '\0';
+	add_callback(f, note, "a");
+	add_callback(f, note, "b");
+	add_callback(f, note, "c");
+	set_result(f, NULL, NULL);
+	run_once(loop);
+	cr_assert(strlen(ran) == strlen("a b c "),
+	          "future_add_done_callback: three callbacks were added and \"%s\" ran: each one "
+	          "goes in a slot of its own, at callbacks[callback_count], and the count grows "
+	          "by one",
+	          ran);
+	cr_assert_str_eq(ran, "a b c ",
+	                 "future_add_done_callback: callbacks added as a, b, c ran as \"%s\": they "
+	                 "run in the order they were added, as in asyncio, so each goes at the end "
+	                 "of the list",
+	                 ran);
+	future_free(f);
+	loop_free(loop);
+}
+
+/* A callback that schedules itself again, until it has run LAPS times. */
+struct relay {
+	struct loop *loop;
+	int laps, ran;
+};
+
+static void relay_on(void *arg)
+{
+	struct relay *r = arg;
+	if (++r->ran < r->laps)
+		loop_call_soon(r->loop, relay_on, r);
+}
+
+Test(future, the_ready_queue_wraps_around)
+{
+	struct loop *loop = quiet_loop();
+	/* One callback per iteration: the queue's head moves one slot at a time
+	 * and passes the end of the array many times over. */
+	struct relay r = { loop, 1000, 0 };
+	loop_call_soon(loop, relay_on, &r);
+	for (int i = 0; i < r.laps && r.ran == i; i++)
+		run_once(loop);
+	cr_assert_eq(
+	        r.ran, r.laps,
+	        "a callback that schedules itself again ran %d times in %d iterations: "
+	        "run_ready takes each handle from the head of the ready queue, a ring, and the "
+	        "head wraps to 0 at the capacity, as the tail does",
+	        r.ran, r.laps);
 	loop_free(loop);
 }
 
@@ -298,10 +412,24 @@ Test(future, callbacks_scheduled_during_an_iteration_wait_for_the_next)
 	add_callback(first, complete_other, second);
 	add_callback(second, note, "second");
 	set_result(first, NULL, NULL);
-	cr_assert_eq(run_once(loop), 1, "iteration 1 runs only what was ready at its start");
-	cr_assert_str_eq(ran, "first ", "the second callback has not run yet");
-	cr_assert_eq(run_once(loop), 1, "iteration 2 runs the second callback");
-	cr_assert_str_eq(ran, "first second ", "now it has");
+	int ran_now = run_once(loop);
+	cr_assert_str_eq(ran, "first ",
+	                 "run_ready ran \"%s\" in one iteration: the second callback was scheduled "
+	                 "while the iteration ran, and must wait for the next one. Run only the "
+	                 "callbacks that were ready when the iteration began (count), or a "
+	                 "callback that schedules another keeps one iteration running forever",
+	                 ran);
+	cr_assert_eq(ran_now, 1,
+	             "run_ready ran one callback and returned %d: it returns how many "
+	             "callbacks it ran",
+	             ran_now);
+	ran_now = run_once(loop);
+	cr_assert_str_eq(ran, "first second ",
+	                 "the next iteration runs the second callback, ran: %s", ran);
+	cr_assert_eq(ran_now, 1,
+	             "run_ready ran the second callback and returned %d: it returns how many "
+	             "callbacks it ran, not how many are left in the queue",
+	             ran_now);
 	future_free(first);
 	future_free(second);
 	loop_free(loop);
@@ -370,8 +498,17 @@ Test(future, does_not_report_an_error_that_was_read)
 	struct loop *loop = quiet_loop();
 	struct future *by_result = future_in(loop, START_ERROR);
 	void *value;
-	result_of(by_result, &value);
+	int got = result_of(by_result, &value);
 	future_free(by_result);
+	cr_assert_eq(got, -ECONNRESET,
+	             "future_result on a future FINISHED with an error returned %d: %s", got,
+	             result_rule[START_ERROR]);
+	cr_assert_eq(report_count, 0,
+	             "future_result handed on the error of a failed future, and still, once the "
+	             "future was freed, the loop reported: %s. Handing the error on is reading "
+	             "it: future_result must mark it retrieved, so that only an error nobody "
+	             "read is reported",
+	             reports[0]);
 	struct future *by_exception = future_in(loop, START_ERROR);
 	const struct future_error *error;
 	future_exception(by_exception, &error);

@@ -8,12 +8,15 @@
 
 TestSuite(cancel, .timeout = 10);
 
-/* The common ending: the task is CANCELLED with MESSAGE. */
-static void expect_cancelled(struct future *task, const char *message)
+/* The common ending: the task is CANCELLED with MESSAGE; WHY names the
+ * hole that carries the message there, and how. */
+static void expect_cancelled(struct future *task, const char *message, const char *why)
 {
 	require_stepped(task);
 	cr_assert(future_cancelled(task), "the task ends CANCELLED");
-	cr_assert_str_eq(future_cancel_message(task), message, "with the message given");
+	cr_assert_str_eq(future_cancel_message(task), message,
+	                 "the task ended CANCELLED with the message \"%s\", not \"%s\": %s",
+	                 future_cancel_message(task), message, why);
 	cr_assert_eq(task_cancel(task, "again"), 0, "cancelling a done task returns 0 (False)");
 }
 
@@ -31,7 +34,10 @@ Test(cancel, before_the_first_step_the_body_never_runs)
 	cr_assert_eq(p.started, 0, "task_step: a task cancelled before its first step never "
 	                           "starts its body; that step ends it CANCELLED");
 	run_until(loop, task);
-	expect_cancelled(task, "early");
+	expect_cancelled(
+	        task, "early",
+	        "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
+	        "it (asyncio: cancel(msg))");
 	cr_assert_eq(p.started, 0, "its body never started");
 	future_free(task);
 	future_free(target);
@@ -47,12 +53,22 @@ Test(cancel, while_awaiting_a_future_cancels_that_future_at_once)
 	run_once(loop);
 	require_stepped(task);
 	cr_assert_eq(cancel(task, "stop"), 1, "a waiting task can be cancelled");
-	cr_assert(future_cancelled(target), "the awaited future is cancelled at once");
-	cr_assert_str_eq(future_cancel_message(target), "stop", "with the same message");
+	cr_assert(future_cancelled(target),
+	          "request_cancel: the task was waiting on a future, and that future is not "
+	          "cancelled: cancelling a waiting task cancels the future it awaits at once, "
+	          "whose done-callback then wakes the task with -ECANCELED (asyncio: "
+	          "Task.cancel cancels _fut_waiter)");
+	cr_assert_str_eq(future_cancel_message(target), "stop",
+	                 "request_cancel cancelled the awaited future with the message \"%s\": "
+	                 "pass MESSAGE on to it",
+	                 future_cancel_message(target));
 	run_until(loop, task);
 	cr_assert_eq(p.outcome, -ECANCELED, "the coroutine meets -ECANCELED at its await");
 	cr_assert(p.cleaned_up, "and cleans up before propagating it");
-	expect_cancelled(task, "stop");
+	expect_cancelled(
+	        task, "stop",
+	        "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
+	        "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);
@@ -71,8 +87,14 @@ Test(cancel, while_awaiting_a_task_cancels_down_the_chain)
 	cr_assert(future_cancelled(target), "the inner task's future is cancelled at once");
 	run_until(loop, outer_task);
 	cr_assert(inner.cleaned_up && outer.cleaned_up, "both coroutines cleaned up");
-	expect_cancelled(inner_task, "chain");
-	expect_cancelled(outer_task, "chain");
+	expect_cancelled(
+	        inner_task, "chain",
+	        "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
+	        "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
+	expect_cancelled(
+	        outer_task, "chain",
+	        "request_cancel cancels the awaited future with MESSAGE, and the -ECANCELED the "
+	        "coroutine meets there carries it up to the task (asyncio: cancel(msg))");
 	future_free(outer_task);
 	future_free(inner_task);
 	future_free(target);
@@ -111,7 +133,10 @@ Test(cancel, a_task_that_cancels_itself_is_cancelled_at_its_next_await)
 	cr_assert(future_cancelled(target), "the future it then awaited is cancelled at once");
 	run_until(loop, task);
 	cr_assert(p.cleaned_up, "it met -ECANCELED there and cleaned up");
-	expect_cancelled(task, "by itself");
+	expect_cancelled(task, "by itself",
+	                 "a task that cancelled itself is cancelled at its next await: suspend_on "
+	                 "cancels the awaited future with the message kept in "
+	                 "task->cancel_message, not with none");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);
@@ -128,8 +153,57 @@ Test(cancel, after_the_awaited_future_is_done_but_before_the_task_resumes)
 	future_set_result(target, NULL, NULL);
 	cr_assert_eq(cancel(task, "late"), 1, "still running: the cancel is accepted");
 	run_until(loop, task);
-	cr_assert_eq(p.outcome, -ECANCELED, "the next step delivers -ECANCELED, not the result");
-	expect_cancelled(task, "late");
+	cr_assert(!future_cancelled(task) || p.outcome == -ECANCELED,
+	          "task_step ended the task CANCELLED without resuming its coroutine, as if its "
+	          "body had never started: once a step has run the body, task->started must say "
+	          "so, for a cancellation of a started task is delivered into the coroutine, "
+	          "which may clean up or catch it");
+	cr_assert_eq(p.outcome, -ECANCELED,
+	             "task_step: the task was cancelled after its awaited future was done but "
+	             "before it resumed, and the coroutine got %d: the next step must deliver the "
+	             "kept request (task->cancel_now = task->must_cancel), so the coroutine meets "
+	             "-ECANCELED instead of the result",
+	             p.outcome);
+	expect_cancelled(
+	        task, "late",
+	        "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
+	        "it (asyncio: cancel(msg))");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_caught_cancellation_is_delivered_once)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { .loop = loop, .catch_cancel = true };
+	struct future *task = probe_task(loop, &p, target);
+	run_once(loop);
+	require_stepped(task);
+	/* The future is done and the task's wakeup scheduled: the request is
+	 * kept (must_cancel) for the next step to deliver. */
+	future_set_result(target, NULL, NULL);
+	cr_assert_eq(cancel(task, "once"), 1, "still running: the cancel is accepted");
+	run_until(loop, task);
+	cr_assert(!future_cancelled(task) || p.outcome == -ECANCELED,
+	          "task_step ended the task CANCELLED without resuming its coroutine, as if its "
+	          "body had never started: once a step has run the body, task->started must say "
+	          "so, for a cancellation of a started task is delivered into the coroutine, "
+	          "which may clean up or catch it");
+	cr_assert_eq(p.outcome, -ECANCELED,
+	             "task_step: the task was cancelled after its awaited future was done but "
+	             "before it resumed, and the coroutine got %d: the next step must deliver the "
+	             "kept request (task->cancel_now = task->must_cancel), so the coroutine meets "
+	             "-ECANCELED instead of the result",
+	             p.outcome);
+	cr_assert(!future_cancelled(task),
+	          "task_step delivered the cancellation, the coroutine caught it and awaited "
+	          "again, and that await was cancelled too (the task ended CANCELLED): one "
+	          "request is delivered once. As task_step hands it on (cancel_now), it clears "
+	          "task->must_cancel");
+	void *value = NULL;
+	cr_assert_eq(future_result(task, &value), 0, "it finishes normally");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);
@@ -165,7 +239,11 @@ Test(cancel, a_cancellation_still_pending_when_the_coroutine_returns_wins)
 	          "a task that cancels itself and then returns, without an await in between, "
 	          "ends CANCELLED: the request was never delivered, and it wins over the result "
 	          "(asyncio: test_cancel_at_end)");
-	cr_assert_str_eq(future_cancel_message(task), "at the end", "with its message");
+	cr_assert_str_eq(future_cancel_message(task), "at the end",
+	                 "request_cancel: the cancellation must keep its message, so that the "
+	                 "task's CancelledError carries it (asyncio: cancel(msg)); the task ended "
+	                 "with \"%s\", not \"at the end\"",
+	                 future_cancel_message(task));
 	future_free(task);
 	future_free(target);
 	loop_free(loop);
@@ -260,12 +338,24 @@ Test(cancel, counts_the_requests_and_delivers_the_first_message_it_passed_on)
 	require_stepped(task);
 	cr_assert_eq(cancel(task, "first"), 1, "first request");
 	cr_assert_eq(cancel(task, "second"), 1, "second request");
-	cr_assert_eq(task_cancelling(task), 2, "task_cancelling counts both");
+	cr_assert(future_cancelled(target),
+	          "request_cancel: the task was waiting on a future, and that future is not "
+	          "cancelled: cancelling a waiting task cancels the future it awaits at once, "
+	          "whose done-callback then wakes the task with -ECANCELED (asyncio: "
+	          "Task.cancel cancels _fut_waiter)");
+	cr_assert_eq(task_cancelling(task), 2,
+	             "request_cancel: two requests were accepted and task_cancelling says %d: "
+	             "each accepted request counts (task->cancel_requests), as asyncio's "
+	             "cancelling() does, and uncancel() takes one back",
+	             task_cancelling(task));
 	cr_assert_eq(task_uncancel(task), 1, "task_uncancel takes one back");
 	run_until(loop, task);
 	/* The first request cancelled the awaited future with its words; the
 	 * coroutine meets that CancelledError, as in asyncio. */
-	expect_cancelled(task, "first");
+	expect_cancelled(task, "first",
+	                 "the first request cancelled the awaited future: request_cancel passes "
+	                 "MESSAGE on to that future_cancel, and the coroutine's -ECANCELED "
+	                 "carries it up");
 	future_free(task);
 	future_free(target);
 	loop_free(loop);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fetch.h"
 #include "future.h"
@@ -269,6 +270,17 @@ Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_report
 	const struct future_error *error;
 	future_exception(download, &error);
 	cr_assert(error == NULL, "the download succeeds (but: %s)", error ? error->message : "");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/close.bin", dir);
+	struct stat st;
+	cr_assert(stat(path, &st) == 0, "close.bin is saved");
+	cr_assert_eq(st.st_size, 200000,
+	             "take_received: close.bin has %lld bytes, and the server sent 200000 before "
+	             "it closed: the close was saved as a chunk, with the count of the one before. "
+	             "A close brings no bytes: f->body is 0 then",
+	             (long long)st.st_size);
+	cr_assert(file_matches_fixture(dir, "close.bin", 200000),
+	          "close.bin holds the 200000 bytes served, in order");
 	int first_bytes = 0;
 	for (size_t i = 0; i < events.count; i++)
 		if (events.list[i].id == 7 && events.list[i].kind == EVENT_FIRST_BYTE)
@@ -282,4 +294,46 @@ Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_report
 	events_free(&events);
 	fclose(quiet);
 	temp_dir_free(dir);
+}
+
+/* The error of one download of PATH into a fresh folder ("" if none),
+ * into WHY. */
+static void error_of_download(const char *path, char *why, size_t size)
+{
+	char *dir = temp_dir_new();
+	struct fetch_options options = { dir, 5.0 };
+	struct events events;
+	FILE *quiet = fopen("/dev/null", "w");
+	events_init(&events, quiet);
+	struct loop *loop = loop_new();
+	struct future *download = fetch(loop, testkit_url(path), &options, &events, 1);
+	cr_assert(download != NULL, "fetch returns the task's future");
+	cr_assert_eq(loop_run_until_complete(loop, download), 0, "the download completes");
+	require_no_stub(download);
+	const struct future_error *error;
+	future_exception(download, &error);
+	snprintf(why, size, "%s", error ? error->message : "");
+	future_free(download);
+	loop_free(loop);
+	events_free(&events);
+	fclose(quiet);
+	temp_dir_free(dir);
+}
+
+Test(body_close, a_failed_receive_or_a_refused_response_fails_the_download)
+{
+	char why[512];
+	error_of_download("/files/r.bin?size=1000000&reset=1000", why, sizeof why);
+	cr_assert(strstr(why, "connection reset") != NULL,
+	          "take_received: the server reset the connection, the receive failed with "
+	          "-ECONNRESET, and the download said \"%s\": an OUTCOME below 0 is a failed "
+	          "await, whatever the errno (a reset, a timeout, a cancellation); take_received "
+	          "fails the download with it (fail_errno), it never reads it as data",
+	          why);
+	error_of_download("/files/m.bin?malformed=1", why, sizeof why);
+	cr_assert(strstr(why, "malformed response: bad status line") != NULL,
+	          "take_received: the parser refused the response (response_feed answered "
+	          "-EPROTO), and the download said \"%s\": check what response_feed answers, "
+	          "and fail with the parser's own words (f->parser.error)",
+	          why);
 }

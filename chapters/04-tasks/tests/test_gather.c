@@ -44,7 +44,10 @@ Test(gather, keeps_argument_order_whatever_the_order_of_completion)
 	future_set_result(f[0], &values[0], NULL);
 	run_once(loop);
 	gather_error(all);
-	cr_assert(!future_done(all), "not done while a child is pending");
+	cr_assert(!future_done(all),
+	          "child_done ended the gather when 2 of its 3 children were done: it is done "
+	          "once every child is, so count this child (g->finished) before comparing "
+	          "with g->count");
 	future_set_result(f[1], &values[1], NULL);
 	run_until(loop, all);
 	const struct gather_result *result = gather_result_of(all);
@@ -138,7 +141,13 @@ Test(gather, cancelling_the_gather_cancels_the_children)
 	cr_assert(!future_cancelled(all), "the gather itself is not CANCELLED: as in asyncio, it "
 	                                  "FINISHED with the error -ECANCELED");
 	const struct future_error *error = gather_error(all);
-	cr_assert(error && error->code == -ECANCELED, "the gather's error is -ECANCELED");
+	cr_assert(error && error->code == -ECANCELED,
+	          "child_done: the gather was cancelled, and when its last child ended it "
+	          "finished with %s: a gather asked to cancel (g->cancel_requested) ends failed "
+	          "with -ECANCELED and the child's message, even with return_exceptions, which "
+	          "would otherwise hand the cancelled children on as results (asyncio: gather's "
+	          "_done_callback)",
+	          error ? "another error" : "a result");
 	cr_assert_str_eq(error->message, "all of them", "with the message");
 	future_free(all);
 	for (int i = 0; i < 2; i++) {
@@ -183,8 +192,10 @@ Test(gather, return_exceptions_retrieves_the_errors_it_hands_on)
 	future_free(child);
 	loop_free(loop);
 	cr_assert_eq(report_count, 0,
-	             "an error handed on in the result counts as retrieved, so nothing says "
-	             "\"never retrieved\" (but: %s)",
+	             "child_done: with return_exceptions the child's error is handed on in the "
+	             "gather's result, and yet it was reported: %s. child_done reads each "
+	             "child's error (future_exception) whichever way it goes on, as asyncio's "
+	             "gather calls exception() on every child, so it counts as retrieved",
 	             reports[0]);
 }
 

@@ -73,6 +73,106 @@ static struct handle *reference_take(struct reference *r, size_t i)
 	return h;
 }
 
+/* The first place where HEAP breaks the heap rule (a parent never later
+ * than its children, by deadline then seq), or 0 if it holds. */
+static size_t first_out_of_order(const struct timer_heap *heap)
+{
+	for (size_t i = 1; i < heap->count; i++) {
+		const struct timer_entry *parent = &heap->items[(i - 1) / 2],
+		                         *child = &heap->items[i];
+		if (child->when < parent->when ||
+		    (child->when == parent->when && child->seq < parent->seq))
+			return i;
+	}
+	return 0;
+}
+
+/* Deadlines in an order that makes a new timer rise by several levels,
+ * with ties, as the loop's timers come. */
+static const double push_order[] = { 40, 35, 30, 25, 20, 15, 10, 35, 5, 20, 20, 1, 0.5, 45, 20 };
+
+/* Push H into HEAP and check the heap rule, naming timer_heap_push. */
+static void push_and_check(struct timer_heap *heap, struct handle *h)
+{
+	push(heap, h);
+	cr_assert(h->heap == heap,
+	          "timer_heap_push: the timer pushed does not point at its heap "
+	          "(handle->heap): handle_cancel counts a cancelled timer in its heap through "
+	          "it, and compaction depends on that count");
+	size_t bad = first_out_of_order(heap);
+	cr_assert_eq(bad, 0,
+	             "timer_heap_push: after pushing (%g, seq %llu), items[%zu] = (%g, %llu) sits "
+	             "under its parent items[%zu] = (%g, %llu), which comes later. A new timer "
+	             "goes at the end and rises: while it comes before its parent (i - 1) / 2, "
+	             "an earlier deadline, or the same one and a smaller seq (equal deadlines "
+	             "fire first in, first out), the parent moves down, all the way up to the "
+	             "root if need be",
+	             h->when, h->seq, bad, heap->items[bad].when, heap->items[bad].seq,
+	             (bad - 1) / 2, heap->items[(bad - 1) / 2].when,
+	             heap->items[(bad - 1) / 2].seq);
+}
+
+Test(heap, every_push_keeps_the_earliest_timer_on_top)
+{
+	enum { FIXED = sizeof push_order / sizeof push_order[0], N = FIXED + 300 };
+	struct timer_heap heap = { 0 };
+	struct handle **h = calloc(N, sizeof *h);
+	cr_assert(h != NULL, "calloc");
+	/* Every timer_heap_push is checked: the timer knows its heap, and the
+	 * array is a heap again. */
+	srand(7);
+	for (size_t k = 0; k < N; k++) {
+		/* Then many more, with few distinct deadlines: ties are common. */
+		double when = k < FIXED ? push_order[k] : (double)(rand() % 60);
+		h[k] = timer(when, k);
+		push_and_check(&heap, h[k]);
+	}
+	for (size_t k = 0; k < N; k++) {
+		handle_free(timer_heap_pop(&heap));
+		handle_free(h[k]);
+	}
+	free(h);
+	timer_heap_clear(&heap);
+}
+
+Test(heap, compaction_leaves_a_heap)
+{
+	enum { N = 40, ROUNDS = 50 };
+	srand(11);
+	for (int round = 0; round < ROUNDS; round++) {
+		struct timer_heap heap = { 0 };
+		struct handle *h[N];
+		/* Deadlines scattered, so the survivors in array order are no heap. */
+		for (int i = 0; i < N; i++) {
+			h[i] = timer((double)(rand() % 100), (unsigned long long)i);
+			push(&heap, h[i]);
+		}
+		for (int i = 0; i < N; i++)
+			if (i % 4 != round % 4)
+				handle_cancel(h[i]);
+		int dropped = compact(&heap);
+		cr_assert_eq(
+		        dropped, 30,
+		        "timer_heap_compact: 30 of the 40 timers were cancelled, and it returned "
+		        "%d: it returns how many it dropped, not how many are left",
+		        dropped);
+		size_t bad = first_out_of_order(&heap);
+		cr_assert_eq(
+		        bad, 0,
+		        "timer_heap_compact: after the rebuild, items[%zu] = (%g, %llu) sits "
+		        "under its parent items[%zu] = (%g, %llu), which comes later. Dropping "
+		        "timers from the array breaks the heap order: make the survivors a heap "
+		        "again by sifting down every parent, from the last one (kept / 2 - 1) "
+		        "back to the root, so that each one sinks into subtrees that are heaps "
+		        "already",
+		        bad, heap.items[bad].when, heap.items[bad].seq, (bad - 1) / 2,
+		        heap.items[(bad - 1) / 2].when, heap.items[(bad - 1) / 2].seq);
+		for (int i = 0; i < N; i++)
+			handle_free(h[i]);
+		timer_heap_clear(&heap);
+	}
+}
+
 Test(heap, agrees_with_a_sorted_reference_over_200000_random_operations)
 {
 	enum { OPERATIONS = 200000, PHASE = 1000 };
@@ -111,7 +211,10 @@ Test(heap, agrees_with_a_sorted_reference_over_200000_random_operations)
 		/* As the loop does at the start of every iteration. */
 		compact(&heap);
 		cr_assert(heap.cancelled * 2 <= heap.count,
-		          "op %d: after compaction at most half the heap is cancelled", op);
+		          "op %d: after compaction the heap counts %zu cancelled timers of %zu: "
+		          "a compaction that runs drops every cancelled timer and sets "
+		          "heap->cancelled back to 0; one that does not run leaves at most half",
+		          op, heap.cancelled, heap.count);
 	}
 	while (ref.count > 0) {
 		struct handle *got = timer_heap_pop(&heap);
@@ -135,20 +238,37 @@ Test(heap, compaction_waits_until_more_than_half_is_cancelled)
 	}
 	for (int i = 0; i < 500; i++)
 		handle_cancel(h[i * 2]);
-	cr_assert_eq(compact(&heap), 0, "exactly half cancelled: not worth a rebuild yet");
+	int dropped = compact(&heap);
+	cr_assert_eq(dropped, 0,
+	             "timer_heap_compact: exactly half of the 1000 timers are cancelled and it "
+	             "returned %d: a rebuild costs a pass over the whole array, so it waits until "
+	             "MORE than half are cancelled (cancelled * 2 > count); at half, drop nothing",
+	             dropped);
 	cr_assert_eq(heap.count, 1000, "every timer is still in the heap");
 	handle_cancel(h[1]);
-	cr_assert_eq(compact(&heap), 501, "one more than half: the 501 cancelled are dropped");
-	cr_assert_eq(heap.count, 499, "499 live timers remain");
-	cr_assert_eq(heap.cancelled, 0, "none of them cancelled");
+	dropped = compact(&heap);
+	cr_assert_eq(heap.count, 499,
+	             "timer_heap_compact: 501 of 1000 timers were cancelled, and %zu remain: more "
+	             "than half are cancelled, so every cancelled one goes",
+	             heap.count);
+	cr_assert_eq(dropped, 501,
+	             "timer_heap_compact dropped the 501 cancelled timers and returned %d: it "
+	             "returns how many it dropped, not how many are left",
+	             dropped);
+	cr_assert_eq(heap.cancelled, 0,
+	             "timer_heap_compact dropped every cancelled timer, yet heap->cancelled says "
+	             "%zu: set it back to 0, or the next compaction counts timers that are gone",
+	             heap.cancelled);
 	/* The dropped timers were the heap's to let go of: only the test's
 	 * reference is left on each, or nobody would ever free them. */
 	for (int i = 0; i < 1000; i += 2) {
-		cr_assert_eq(h[i]->references, 1,
-		             "a cancelled timer dropped by compaction still has %d references: "
-		             "the heap held one and must give it back (handle_free) as it drops "
-		             "the timer, or the timer leaks; only its owner's reference is left",
-		             h[i]->references);
+		cr_assert_eq(
+		        h[i]->references, 1,
+		        "timer_heap_compact: a cancelled timer dropped by compaction still has %d "
+		        "references: "
+		        "the heap held one and must give it back (handle_free) as it drops "
+		        "the timer, or the timer leaks; only its owner's reference is left",
+		        h[i]->references);
 		cr_assert(h[i]->heap == NULL, "a dropped timer no longer points at the heap");
 	}
 	for (int i = 3; i < 1000; i += 2) {

@@ -48,6 +48,14 @@ Test(timers, negative_delays_are_due_at_once_and_ordered_by_deadline)
 	mark_later(loop, 0.0, "zero");
 	mark_later(loop, -2.0, "minus-two");
 	run_once(loop);
+	int fired = 0;
+	for (const char *at = timeline; (at = strchr(at, '@')) != NULL; at++)
+		fired++;
+	cr_assert_eq(fired, 4,
+	             "move_due_timers: four timers were due and the first iteration ran %d of "
+	             "them (\"%s\"): every timer whose deadline has come (when <= now) moves to "
+	             "the ready queue in the same iteration, not one per iteration",
+	             fired, timeline);
 	cr_assert_str_eq(timeline, "minus-three@10 minus-two@10 minus-one@10 zero@10 ",
 	                 "all due in the first iteration, the earliest deadline first");
 	loop_free(loop);
@@ -179,6 +187,23 @@ Test(timers, a_cancelled_timer_behind_a_due_one_lets_no_later_timer_through)
 /* The ready queue holds 64 handles before it must grow. Fill it, and make
  * the growth fail just as a due timer moves: the timer must go back to the
  * heap, due still, and run on the next iteration that has the memory. */
+Test(timers, a_timer_due_exactly_now_fires_in_this_iteration)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	virtual_clock_advance(&clock, 2.0);
+	timeline_reset(loop);
+	handle_detach(scheduled(loop_call_at(loop, 2.0, mark, (void *)"now")));
+	run_once(loop);
+	cr_assert_str_eq(timeline, "now@2 ",
+	                 "move_due_timers: a timer due at 2, with the loop's time at 2, did not "
+	                 "fire in this iteration (the timeline: \"%s\"): a deadline is reached "
+	                 "when when <= now, not only once now has passed it; a virtual clock "
+	                 "lands exactly on deadlines",
+	                 timeline);
+	loop_free(loop);
+}
+
 Test(timers, a_due_timer_that_finds_no_room_stays_due)
 {
 	struct virtual_clock clock;
@@ -192,6 +217,10 @@ Test(timers, a_due_timer_that_finds_no_room_stays_due)
 	int rc = loop_run_once(loop);
 	alloc_faults_stop();
 	REQUIRE_IMPLEMENTED(rc, "move_due_timers");
+	cr_assert_neq(rc, 64,
+	              "move_due_timers: the iteration ran the 64 ready callbacks and left the "
+	              "timer due at 0, the loop's time, in the heap: a deadline is reached when "
+	              "when <= now (not <), and a virtual clock lands exactly on deadlines");
 	cr_assert_eq(rc, -ENOMEM,
 	             "with no memory to grow the ready queue, the iteration fails with -ENOMEM "
 	             "(it returned %d)",

@@ -86,8 +86,12 @@ static void expect_timed_out(struct future *outer)
 	future_exception(outer, &error);
 	REQUIRE_IMPLEMENTED(error ? error->code : 0, "settle");
 	cr_assert(error != NULL, "wait_for fails");
-	cr_assert_eq(error->code, -ETIMEDOUT, "with -ETIMEDOUT, got %d (%s)", error->code,
-	             error->message);
+	cr_assert_eq(error->code, -ETIMEDOUT,
+	             "settle: the timer fired first, and the inner future took its cancellation "
+	             "or was done already as it fired (its outcome not yet delivered), so the "
+	             "wait fails with -ETIMEDOUT, \"timed out\" (Python 3.12; 3.11 handed on a "
+	             "result already there). It ended with %d (%s)",
+	             error->code, error->message);
 	cr_assert_str_eq(error->message, "timed out", "and the message \"timed out\"");
 }
 
@@ -164,7 +168,12 @@ Test(wait_for, an_inner_task_that_catches_the_cancellation_wins)
 	void *value = NULL;
 	int rc = future_result(outer, &value);
 	REQUIRE_IMPLEMENTED(rc == 0 ? 0 : error_of(outer)->code, "settle");
-	cr_assert_eq(rc, 0, "the inner result wins over the timeout, as in asyncio");
+	cr_assert_eq(rc, 0,
+	             "settle: the timer fired, and the inner task caught the cancellation and "
+	             "returned a result, and the wait ended with %d: the inner task's own outcome "
+	             "wins, as in asyncio. The timeout replaces it only when the inner future "
+	             "ended cancelled or was done already as the timer fired",
+	             rc);
 	cr_assert_str_eq(value, "caught", "the value it returned after cleaning up");
 	future_free(outer);
 	future_free(inner);
@@ -270,8 +279,12 @@ Test(wait_for, cancelled_from_outside_it_takes_what_a_stubborn_inner_task_return
 	int rc = future_result(outer, &value);
 	REQUIRE_IMPLEMENTED(rc == -ECANCELED || rc == 0 ? 0 : error_of(outer)->code, "settle");
 	cr_assert_eq(rc, 0,
-	             "the inner task caught the cancellation and returned: Python 3.12 hands that "
-	             "result to the waiter (3.11 said CancelledError)");
+	             "settle: the wait was cancelled from outside, and the inner task caught the "
+	             "cancellation and returned a result, and the wait ended with %d: Python 3.12 "
+	             "hands that result to the waiter (3.11 said CancelledError). A cancelled "
+	             "wait ends CANCELLED only when the inner future ended cancelled or was done "
+	             "already as the cancellation came",
+	             rc);
 	cr_assert_str_eq(value, "caught", "the value it returned");
 	cr_assert_float_eq(seen.at, 1.5, 1e-9, "once its 0.5 s of cleanup were over");
 	future_free(outer);
@@ -301,7 +314,11 @@ Test(wait_for, cancelled_in_the_iteration_the_inner_future_is_done_it_stays_canc
 	cr_assert(future_cancelled(outer),
 	          "the inner result had not been delivered when the cancellation came: the "
 	          "waiter is cancelled (Python 3.12; 3.11 returned the result)");
-	cr_assert_str_eq(future_cancel_message(outer), "too late", "with its message");
+	cr_assert_str_eq(future_cancel_message(outer), "too late",
+	                 "settle: the wait ended CANCELLED with the message \"%s\", not \"too "
+	                 "late\": it cancels the outer future with the message its canceller "
+	                 "gave, kept in w->cancel_message (asyncio: cancel(msg))",
+	                 future_cancel_message(outer));
 	future_free(outer);
 	future_free(inner);
 	loop_run(loop);
@@ -393,7 +410,11 @@ Test(wait_for, cancelled_while_the_inner_task_cleans_up_after_the_timeout_it_is_
 	          "settle: a wait cancelled from outside ends CANCELLED, even when its deadline "
 	          "came first: the cancellation of the wait wins over the timeout (it ended %s)",
 	          error ? error->message : "without an error");
-	cr_assert_str_eq(future_cancel_message(outer), "stop waiting", "with the canceller's message");
+	cr_assert_str_eq(future_cancel_message(outer), "stop waiting",
+	                 "settle: the wait ended CANCELLED with the message \"%s\", not \"stop "
+	                 "waiting\": it cancels the outer future with the message its canceller "
+	                 "gave, kept in w->cancel_message (asyncio: cancel(msg))",
+	                 future_cancel_message(outer));
 	future_free(outer);
 	future_free(inner);
 	loop_run(loop);
