@@ -50,6 +50,9 @@ static const struct {
 	{ -EAGAIN, "put_nowait", "QueueFull" },
 	{ -EOVERFLOW, "task_done", "ValueError" },
 	{ -EOVERFLOW, "release", "ValueError" },
+	/* A wait on a barrier that is broken, or reset while it waits
+	 * (barrier.h's BARRIER_BROKEN). */
+	{ -EPIPE, NULL, "BrokenBarrierError" },
 	/* asyncio.wait() on an empty set. */
 	{ -EINVAL, "wait", "ValueError" },
 	{ USER_ERROR, NULL, "ValueError" },

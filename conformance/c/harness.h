@@ -55,6 +55,8 @@
 #include "wait_for.h"
 #endif
 #if CHAPTER >= 7
+#include "barrier.h"
+#include "condition.h"
 #include "event.h"
 #include "lock.h"
 #include "queues.h"
