@@ -1,14 +1,16 @@
 /*
- * locks.c - asyncio.Lock (chapter 7).
+ * locks.c - asyncio.Lock, Event, Condition, Semaphore and Barrier
+ * (chapter 7).
  *
- * Mirrors: the lock.*, event.* and semaphore.* cases of
- * conformance/python/locks.py, case for case.
+ * Mirrors: conformance/python/locks.py, case for case.
  * `asyncio.create_task(take(h, lock, name))` is a task running `take`;
  * `create_task(lock.acquire())` one running `acquire_only`; `await
  * asyncio.sleep(0)` is SLEEP_ZERO; `asyncio.gather(a, b,
  * return_exceptions=True)` awaits each task's h_settled in turn. The
- * Condition and Barrier rows have no C case yet (the docs page says "to
- * be written").
+ * Condition rows whose waits are counted in iterations show the extra
+ * iteration of a C wait (condition-wait-chained on
+ * asyncio-differences.md). The Barrier rows have no C case yet (the docs
+ * page says "to be written").
  */
 #include "harness.h"
 
@@ -311,6 +313,245 @@ static void event_clear_after_set_wakes_anyway(struct harness *h)
 	H_MAIN(h, clear_after_set_wakes_anyway, struct event_frame, .h = h);
 }
 
+/* ---------------------------------------------------------------- Condition */
+
+/* cond_waiter(h, cond, name): `async with cond: await cond.wait()`, then
+ * log NAME. With MARK_CANCEL (notified_then_cancelled's waiter), a
+ * cancelled wait logs NAME! before the cancellation goes on up. Either
+ * way the lock goes at the end, as `async with` releases it. */
+struct cond_waiter {
+	int resume_point;
+	struct harness *h;
+	struct condition *cond;
+	const char *name;
+	bool mark_cancel;
+	int outcome;
+};
+
+static int cond_wait_then_log(struct task *task, void *frame)
+{
+	struct cond_waiter *w = frame;
+	CORO_BEGIN(w);
+	CORO_AWAIT(task, w, h_check(condition_acquire(w->cond), "condition_acquire"));
+	CORO_TRY_AWAIT(task, w, h_check(condition_wait(w->cond), "condition_wait"), w->outcome);
+	if (w->outcome == 0)
+		h_log(w->h, "%s", w->name);
+	else if (w->outcome == -ECANCELED && w->mark_cancel)
+		h_log(w->h, "%s!", w->name);
+	condition_release(w->cond);
+	if (w->outcome < 0)
+		return task_raise(task, w->outcome, NULL);
+	CORO_END(task, w);
+}
+
+#define COND_WAITER(f, who, mark)                                                                  \
+	H_TASK((f)->h, cond_wait_then_log, struct cond_waiter, .h = (f)->h, .cond = (f)->cond,     \
+	       .name = (who), .mark_cancel = (mark))
+
+/* cond.wait() as a task of its own: the caller holds the lock. */
+static int cond_wait_only(struct task *task, void *frame)
+{
+	struct cond_waiter *w = frame;
+	CORO_BEGIN(w);
+	CORO_AWAIT(task, w, h_check(condition_wait(w->cond), "condition_wait"));
+	CORO_END(task, w);
+}
+
+/* wait_for's waiter: `async with cond: await cond.wait_for(lambda:
+ * ready)`, then log c1. */
+struct predicate_waiter {
+	int resume_point;
+	struct harness *h;
+	struct condition *cond;
+	bool *ready;
+};
+
+static bool is_ready(void *ready)
+{
+	return *(bool *)ready;
+}
+
+static int wait_for_then_log(struct task *task, void *frame)
+{
+	struct predicate_waiter *w = frame;
+	CORO_BEGIN(w);
+	CORO_AWAIT(task, w, h_check(condition_acquire(w->cond), "condition_acquire"));
+	CORO_AWAIT(task, w,
+	           h_check(condition_wait_for(w->cond, is_ready, w->ready), "condition_wait_for"));
+	h_log(w->h, "c1");
+	condition_release(w->cond);
+	CORO_END(task, w);
+}
+
+struct cond_frame {
+	int resume_point;
+	struct harness *h;
+	struct condition *cond;
+	struct future *t[3];
+	struct future *fut;
+	bool ready;
+	int i, outcome;
+};
+
+/* cond.notify(N) in a case that holds the lock: Python would raise. */
+static void notify(struct cond_frame *f, int n)
+{
+	if (condition_notify(f->cond, n) < 0)
+		h_fail(f->h, "notify refused, with the lock held");
+}
+
+/* `async with cond: cond.notify(...)`: take the lock (awaited), notify,
+ * release. NOTIFY is the statement(s) inside the block. */
+#define WITH_COND(task, f, ...)                                                                    \
+	do {                                                                                       \
+		CORO_AWAIT(task, f, h_check(condition_acquire((f)->cond), "condition_acquire"));   \
+		__VA_ARGS__;                                                                       \
+		condition_release((f)->cond);                                                      \
+	} while (0)
+
+static void end_cond_case(struct cond_frame *f)
+{
+	for (int i = 0; i < 3; i++)
+		future_free(f->t[i]);
+	condition_free(f->cond);
+}
+
+static int notify_wakes_in_order(struct task *task, void *frame)
+{
+	struct cond_frame *f = frame;
+	CORO_BEGIN(f);
+	f->cond = h_check(condition_new(f->h->loop, NULL), "condition_new");
+	f->t[0] = COND_WAITER(f, "c1", false);
+	f->t[1] = COND_WAITER(f, "c2", false);
+	f->t[2] = COND_WAITER(f, "c3", false);
+	TICK(task, f);
+	WITH_COND(task, f, notify(f, 1));
+	TICK(task, f);
+	WITH_COND(task, f, notify(f, 1); notify(f, 2048));
+	TICK(task, f);
+	h_order(f->h, &f->h->out, NULL);
+	/* Not in the Python case: let every waiter end before the condition
+	 * goes (whatever the outcome says, nothing is left pending then). */
+	for (f->i = 0; f->i < 3; f->i++) {
+		task_cancel(f->t[f->i], NULL);
+		CORO_AWAIT(task, f, h_settled(f->h, f->t[f->i]));
+	}
+	end_cond_case(f);
+	CORO_END(task, f);
+}
+
+static void condition_notify_wakes_in_order(struct harness *h)
+{
+	H_MAIN(h, notify_wakes_in_order, struct cond_frame, .h = h);
+}
+
+static void cancel_cb(void *task)
+{
+	task_cancel(task, NULL);
+}
+
+static int cancelled_wait_holds_the_lock(struct task *task, void *frame)
+{
+	struct cond_frame *f = frame;
+	CORO_BEGIN(f);
+	f->cond = h_check(condition_new(f->h->loop, NULL), "condition_new");
+	f->fut = h_check(condition_acquire(f->cond), "condition_acquire");
+	if (!future_done(f->fut))
+		h_fail(f->h, "a free lock was not taken at once");
+	future_free(f->fut);
+	f->t[0] = H_TASK(f->h, cond_wait_only, struct cond_waiter, .h = f->h, .cond = f->cond);
+	CALL_SOON(f->h->loop, cancel_cb, f->t[0]);
+	CORO_TRY_AWAIT(task, f, future_retain(f->t[0]), f->outcome);
+	tok_awaited(&f->h->out, NULL, task, f->outcome, f->t[0], VALUE_NONE);
+	tok_bool(&f->h->out, "locked", condition_locked(f->cond));
+	end_cond_case(f);
+	CORO_END(task, f);
+}
+
+static void condition_cancelled_wait_holds_the_lock(struct harness *h)
+{
+	H_MAIN(h, cancelled_wait_holds_the_lock, struct cond_frame, .h = h);
+}
+
+static int notified_then_cancelled(struct task *task, void *frame)
+{
+	struct cond_frame *f = frame;
+	CORO_BEGIN(f);
+	f->cond = h_check(condition_new(f->h->loop, NULL), "condition_new");
+	f->t[0] = COND_WAITER(f, "a", true);
+	f->t[1] = COND_WAITER(f, "b", true);
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	WITH_COND(task, f, notify(f, 1));
+	task_cancel(f->t[0], NULL);
+	for (f->i = 0; f->i < 5; f->i++)
+		CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	h_order(f->h, &f->h->out, NULL);
+	tok_state(&f->h->out, "b", f->t[1]);
+	task_cancel(f->t[1], NULL);
+	CORO_AWAIT(task, f, h_settled(f->h, f->t[0]));
+	CORO_AWAIT(task, f, h_settled(f->h, f->t[1]));
+	end_cond_case(f);
+	CORO_END(task, f);
+}
+
+static void condition_notified_then_cancelled(struct harness *h)
+{
+	H_MAIN(h, notified_then_cancelled, struct cond_frame, .h = h);
+}
+
+static int wait_needs_the_lock(struct task *task, void *frame)
+{
+	struct cond_frame *f = frame;
+	CORO_BEGIN(f);
+	f->cond = h_check(condition_new(f->h->loop, NULL), "condition_new");
+	f->fut = h_check(condition_wait(f->cond), "condition_wait");
+	CORO_TRY_AWAIT(task, f, future_retain(f->fut), f->outcome);
+	tok_awaited(&f->h->out, NULL, task, f->outcome, f->fut, VALUE_NONE);
+	future_free(f->fut);
+	end_cond_case(f);
+	CORO_END(task, f);
+}
+
+static void condition_wait_needs_the_lock(struct harness *h)
+{
+	H_MAIN(h, wait_needs_the_lock, struct cond_frame, .h = h);
+}
+
+/* notify() takes n=1 by default. */
+static void condition_notify_needs_the_lock(struct harness *h)
+{
+	struct condition *cond = h_check(condition_new(h->loop, NULL), "condition_new");
+	tok_call(&h->out, NULL, condition_notify(cond, 1), "notify");
+	condition_free(cond);
+}
+
+static int wait_for_predicate(struct task *task, void *frame)
+{
+	struct cond_frame *f = frame;
+	CORO_BEGIN(f);
+	f->cond = h_check(condition_new(f->h->loop, NULL), "condition_new");
+	f->t[0] = H_TASK(f->h, wait_for_then_log, struct predicate_waiter, .h = f->h,
+	                 .cond = f->cond, .ready = &f->ready);
+	TICK(task, f);
+	WITH_COND(task, f, notify(f, 1));
+	TICK(task, f);
+	f->ready = true;
+	WITH_COND(task, f, notify(f, 1));
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	h_order(f->h, &f->h->out, NULL);
+	/* Not in the Python case: the waiter ends before the condition goes,
+	 * if it has not already (its frame points at this one). */
+	task_cancel(f->t[0], NULL);
+	CORO_AWAIT(task, f, h_settled(f->h, f->t[0]));
+	end_cond_case(f);
+	CORO_END(task, f);
+}
+
+static void condition_wait_for_predicate(struct harness *h)
+{
+	H_MAIN(h, wait_for_predicate, struct cond_frame, .h = h);
+}
+
 /* ---------------------------------------------------------------- Semaphore */
 
 /* take(h, sem, name, hold) on a semaphore. */
@@ -508,6 +749,18 @@ const struct conformance_case locks_cases[] = {
 	{ "event.wait_on_set", NEEDS_COORDINATION, FROM_COORDINATION(event_wait_on_set) },
 	{ "event.clear_after_set_wakes_anyway", NEEDS_COORDINATION,
 	  FROM_COORDINATION(event_clear_after_set_wakes_anyway) },
+	{ "condition.notify_wakes_in_order", NEEDS_COORDINATION,
+	  FROM_COORDINATION(condition_notify_wakes_in_order) },
+	{ "condition.cancelled_wait_holds_the_lock", NEEDS_COORDINATION,
+	  FROM_COORDINATION(condition_cancelled_wait_holds_the_lock) },
+	{ "condition.notified_then_cancelled", NEEDS_COORDINATION,
+	  FROM_COORDINATION(condition_notified_then_cancelled) },
+	{ "condition.wait_needs_the_lock", NEEDS_COORDINATION,
+	  FROM_COORDINATION(condition_wait_needs_the_lock) },
+	{ "condition.notify_needs_the_lock", NEEDS_COORDINATION,
+	  FROM_COORDINATION(condition_notify_needs_the_lock) },
+	{ "condition.wait_for_predicate", NEEDS_COORDINATION,
+	  FROM_COORDINATION(condition_wait_for_predicate) },
 	{ "semaphore.release_hands_the_slot_over", NEEDS_COORDINATION,
 	  FROM_COORDINATION(semaphore_release_hands_the_slot_over) },
 	{ "semaphore.cancelled_before_awoken", NEEDS_COORDINATION,

@@ -190,7 +190,9 @@ async def cond_waiter(h, cond, name):
 
 
 @case("condition.notify_wakes_in_order", pins=L + "test_notify", needs="coordination",
-      expect="order=|,c1,|,c2,c3,|")
+      expect="order=|,c1,|,c2,c3,|",
+      c_expect="order=|,|,c1,|", c_differs="condition-wait-chained",
+      c_test="condition_notify_wakes_in_order")
 async def _(h):
     """notify(n) wakes the n oldest waits; each returns with the lock, in turn."""
     cond = asyncio.Condition()
@@ -208,7 +210,8 @@ async def _(h):
 
 
 @case("condition.cancelled_wait_holds_the_lock", pins=L + "test_wait_cancel",
-      needs="coordination", expect="error=CancelledError locked:result=True")
+      needs="coordination", expect="error=CancelledError locked:result=True",
+      c_test="condition_cancelled_wait_holds_the_lock")
 async def _(h):
     """A cancelled wait still takes the lock back before it raises."""
     cond = asyncio.Condition()
@@ -221,7 +224,8 @@ async def _(h):
 
 @case("condition.notified_then_cancelled", pins=L + "test_wait_cancel_after_notify",
       needs="coordination", expect={"3.11": "order=a! b:state=pending",
-                                    "3.13": "order=a!,b b:state=finished"})
+                                    "3.13": "order=a!,b b:state=finished"},
+      c_test="condition_notified_then_cancelled")
 async def _(h):
     """A wait notified, then cancelled before it runs: 3.12 loses the notification, 3.13 passes it on."""
     cond = asyncio.Condition()
@@ -249,21 +253,24 @@ async def _(h):
 
 
 @case("condition.wait_needs_the_lock", pins=L + "test_wait_unacquired", needs="coordination",
-      expect="error=RuntimeError")
+      expect="error=RuntimeError",
+      c_test="condition_wait_needs_the_lock")
 async def _(h):
     """wait() without the lock is a RuntimeError."""
     return await h.wait(asyncio.Condition().wait())
 
 
 @case("condition.notify_needs_the_lock", pins=L + "test_notify_unacquired",
-      needs="coordination", expect="error=RuntimeError")
+      needs="coordination", expect="error=RuntimeError",
+      c_test="condition_notify_needs_the_lock")
 def _(h):
     """notify() without the lock is a RuntimeError."""
     return h.call(asyncio.Condition().notify)
 
 
 @case("condition.wait_for_predicate", pins=L + "test_wait_for", needs="coordination",
-      expect="order=|,|,c1")
+      expect="order=|,|,c1",
+      c_test="condition_wait_for_predicate")
 async def _(h):
     """wait_for(predicate) waits again after a notify while the predicate is false."""
     cond = asyncio.Condition()

@@ -93,9 +93,9 @@ class CContractTests(unittest.TestCase):
 
     def test_a_row_without_a_c_test_is_only_noted(self):
         fake_binary(self.folder, "07", "")
-        status, out = conformance(self.folder, "--require-c", "condition.wait_needs_the_lock")
+        status, out = conformance(self.folder, "--require-c", "barrier.abort_breaks_it")
         self.assertEqual(status, 0, f"a case whose C test is to be written is not a failure:\n{out}")
-        self.assertRegex(out, r"condition\.wait_needs_the_lock(\s+ok)+(\s+-){4}\s+miss", "its C07 cell says miss")
+        self.assertRegex(out, r"barrier\.abort_breaks_it(\s+ok)+(\s+-){4}\s+miss", "its C07 cell says miss")
         self.assertIn("C: 1 case with no C test yet", out, "and a note counts it")
 
 
