@@ -50,8 +50,8 @@ so no case ever sleeps and every time below is exact. Each outcome must be
 the one recorded here for that version. Then each chapter's C cases run
 (`build/conformance/cases-NN`, for chapters 03 to 07), and each of their
 outcomes must be the 3.12 one, unless the row says that the C core differs.
-A row whose C test is "to be written" (chapter 7's Barrier rows) is
-checked in Python only, for now.
+A row whose C test is "to be written" would be checked in Python only;
+every row has its C test today.
 The run also checks that every pinned test exists in the installed CPython
 test suites, and that this page is up to date.
 

@@ -6,13 +6,15 @@
  * `asyncio.create_task(take(h, lock, name))` is a task running `take`;
  * `create_task(lock.acquire())` one running `acquire_only`; `await
  * asyncio.sleep(0)` is SLEEP_ZERO; `asyncio.gather(a, b,
- * return_exceptions=True)` awaits each task's h_settled in turn. The
- * Condition rows whose waits are counted in iterations show the extra
- * iteration of a C wait (condition-wait-chained on
- * asyncio-differences.md). The Barrier rows have no C case yet (the docs
- * page says "to be written").
+ * return_exceptions=True)` awaits each task's h_settled in turn. A
+ * Barrier's wait, reset and abort are tasks already (barrier.h), so
+ * `create_task(barrier.wait())` is barrier_wait itself. The Condition
+ * rows whose waits are counted in iterations show the extra iteration of
+ * a C wait (condition-wait-chained on asyncio-differences.md).
  */
 #include "harness.h"
+
+#include <stdlib.h>
 
 #if CHAPTER >= 7
 /* take(h, lock, name, hold): acquire, log NAME, release unless HOLD. */
@@ -730,6 +732,137 @@ static void semaphore_plain_release_goes_up(struct harness *h)
 	outcome_add(&h->out, NULL, "result=%d", semaphore_value(sem));
 	semaphore_free(sem);
 }
+
+/* ---------------------------------------------------------------- Barrier */
+
+/* `create_task(barrier.wait())` and `barrier.wait()` alike are
+ * barrier_wait: a task already, whose result is the arrival index. */
+struct barrier_frame {
+	int resume_point;
+	struct harness *h;
+	struct barrier *b;
+	struct future *t[4];
+	struct future *g;
+	int outcome;
+};
+
+static void end_barrier_case(struct barrier_frame *f)
+{
+	for (int i = 0; i < 4; i++)
+		future_free(f->t[i]);
+	future_free(f->g);
+	barrier_free(f->b);
+}
+
+static int compare_ints(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static int indices_are_arrival_order(struct task *task, void *frame)
+{
+	struct barrier_frame *f = frame;
+	CORO_BEGIN(f);
+	f->b = h_check(barrier_new(f->h->loop, 3), "barrier_new");
+	for (int i = 0; i < 3; i++)
+		f->t[i] = h_check(barrier_wait(f->b), "barrier_wait");
+	f->g = h_check(gather(f->h->loop, f->t, 3, false), "gather");
+	CORO_TRY_AWAIT(task, f, future_retain(f->g), f->outcome);
+	if (f->outcome < 0) {
+		tok_awaited(&f->h->out, NULL, task, f->outcome, f->g, VALUE_NONE);
+	} else {
+		/* The Python case sorts them: which task arrived first is the
+		 * loop's business, the indices are the barrier's. */
+		int index[3];
+		for (int i = 0; i < 3; i++) {
+			void *value = NULL;
+			future_result(f->t[i], &value);
+			index[i] = VALUE_AS_INT(value);
+		}
+		qsort(index, 3, sizeof index[0], compare_ints);
+		outcome_add(&f->h->out, NULL, "result=[%d,%d,%d]", index[0], index[1], index[2]);
+	}
+	outcome_add(&f->h->out, "n_waiting", "result=%d", barrier_n_waiting(f->b));
+	end_barrier_case(f);
+	CORO_END(task, f);
+}
+
+static void barrier_indices_are_arrival_order(struct harness *h)
+{
+	H_MAIN(h, indices_are_arrival_order, struct barrier_frame, .h = h);
+}
+
+static int cancelled_wait_leaves(struct task *task, void *frame)
+{
+	struct barrier_frame *f = frame;
+	CORO_BEGIN(f);
+	f->b = h_check(barrier_new(f->h->loop, 3), "barrier_new");
+	f->t[0] = h_check(barrier_wait(f->b), "barrier_wait");
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	f->t[1] = h_check(barrier_wait(f->b), "barrier_wait");
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	task_cancel(f->t[0], NULL);
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	f->t[2] = h_check(barrier_wait(f->b), "barrier_wait");
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	f->t[3] = h_check(barrier_wait(f->b), "barrier_wait");
+	f->g = h_check(gather(f->h->loop, f->t + 1, 3, false), "gather");
+	CORO_TRY_AWAIT(task, f, future_retain(f->g), f->outcome);
+	tok_state(&f->h->out, "t1", f->t[0]);
+	tok_awaited(&f->h->out, NULL, task, f->outcome, f->g, VALUE_GATHER);
+	end_barrier_case(f);
+	CORO_END(task, f);
+}
+
+static void barrier_cancelled_wait_leaves(struct harness *h)
+{
+	H_MAIN(h, cancelled_wait_leaves, struct barrier_frame, .h = h);
+}
+
+/* abort() or reset() while one task waits, then what that wait gave;
+ * ABORT also waits once more afterwards (`later`). */
+static int break_a_round(struct task *task, void *frame, bool abort)
+{
+	struct barrier_frame *f = frame;
+	CORO_BEGIN(f);
+	f->b = h_check(barrier_new(f->h->loop, 3), "barrier_new");
+	f->t[0] = h_check(barrier_wait(f->b), "barrier_wait");
+	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
+	CORO_AWAIT(task, f,
+	           h_check(abort ? barrier_abort(f->b) : barrier_reset(f->b), "barrier_abort"));
+	CORO_TRY_AWAIT(task, f, future_retain(f->t[0]), f->outcome);
+	tok_awaited(&f->h->out, NULL, task, f->outcome, f->t[0], VALUE_INT);
+	if (abort) {
+		f->t[1] = h_check(barrier_wait(f->b), "barrier_wait");
+		CORO_TRY_AWAIT(task, f, future_retain(f->t[1]), f->outcome);
+		tok_awaited(&f->h->out, NULL, task, f->outcome, f->t[1], VALUE_INT);
+	}
+	tok_bool(&f->h->out, "broken", barrier_broken(f->b));
+	if (!abort)
+		outcome_add(&f->h->out, "n_waiting", "result=%d", barrier_n_waiting(f->b));
+	end_barrier_case(f);
+	CORO_END(task, f);
+}
+
+static int abort_breaks_it(struct task *task, void *frame)
+{
+	return break_a_round(task, frame, true);
+}
+
+static int reset_breaks_one_round(struct task *task, void *frame)
+{
+	return break_a_round(task, frame, false);
+}
+
+static void barrier_abort_breaks_it(struct harness *h)
+{
+	H_MAIN(h, abort_breaks_it, struct barrier_frame, .h = h);
+}
+
+static void barrier_reset_breaks_one_round(struct harness *h)
+{
+	H_MAIN(h, reset_breaks_one_round, struct barrier_frame, .h = h);
+}
 #endif
 
 const struct conformance_case locks_cases[] = {
@@ -773,5 +906,13 @@ const struct conformance_case locks_cases[] = {
 	  FROM_COORDINATION(semaphore_bounded_refuses_extra_release) },
 	{ "semaphore.plain_release_goes_up", NEEDS_COORDINATION,
 	  FROM_COORDINATION(semaphore_plain_release_goes_up) },
+	{ "barrier.indices_are_arrival_order", NEEDS_COORDINATION,
+	  FROM_COORDINATION(barrier_indices_are_arrival_order) },
+	{ "barrier.cancelled_wait_leaves", NEEDS_COORDINATION,
+	  FROM_COORDINATION(barrier_cancelled_wait_leaves) },
+	{ "barrier.abort_breaks_it", NEEDS_COORDINATION,
+	  FROM_COORDINATION(barrier_abort_breaks_it) },
+	{ "barrier.reset_breaks_one_round", NEEDS_COORDINATION,
+	  FROM_COORDINATION(barrier_reset_breaks_one_round) },
 	{ NULL, 0, NULL },
 };

@@ -394,7 +394,8 @@ def _(h):
 # ---- Barrier -----------------------------------------------------------
 
 @case("barrier.indices_are_arrival_order", pins=L + "test_filling_tasks_check_return_value",
-      needs="coordination", expect="result=[0,1,2] n_waiting:result=0")
+      needs="coordination", expect="result=[0,1,2] n_waiting:result=0",
+      c_test="barrier_indices_are_arrival_order")
 async def _(h):
     """N waits pass together; each returns its arrival index."""
     barrier = asyncio.Barrier(3)
@@ -403,7 +404,8 @@ async def _(h):
 
 
 @case("barrier.cancelled_wait_leaves", pins=L + "test_filling_tasks_cancel_one",
-      needs="coordination", expect="t1:state=cancelled result=[1,1,2]")
+      needs="coordination", expect="t1:state=cancelled result=[1,1,2]",
+      c_test="barrier_cancelled_wait_leaves")
 async def _(h):
     """A cancelled wait leaves; its place, and its index, go to the next arrival."""
     barrier = asyncio.Barrier(3)
@@ -421,7 +423,8 @@ async def _(h):
 
 
 @case("barrier.abort_breaks_it", pins=L + "test_abort_barrier", needs="coordination",
-      expect="error=BrokenBarrierError error=BrokenBarrierError broken:result=True")
+      expect="error=BrokenBarrierError error=BrokenBarrierError broken:result=True",
+      c_test="barrier_abort_breaks_it")
 async def _(h):
     """abort() breaks the waits under way and every later one."""
     barrier = asyncio.Barrier(3)
@@ -435,7 +438,8 @@ async def _(h):
 
 @case("barrier.reset_breaks_one_round", pins=L + "test_reset_barrier_while_tasks_waiting",
       needs="coordination", expect="error=BrokenBarrierError broken:result=False "
-      "n_waiting:result=0")
+      "n_waiting:result=0",
+      c_test="barrier_reset_breaks_one_round")
 async def _(h):
     """reset() fails the waits under way; the barrier is ready again, not broken."""
     barrier = asyncio.Barrier(3)
