@@ -829,7 +829,8 @@ static int break_a_round(struct task *task, void *frame, bool abort)
 	f->t[0] = h_check(barrier_wait(f->b), "barrier_wait");
 	CORO_AWAIT(task, f, SLEEP_ZERO(f->h->loop));
 	CORO_AWAIT(task, f,
-	           h_check(abort ? barrier_abort(f->b) : barrier_reset(f->b), "barrier_abort"));
+	           h_check(abort ? barrier_abort(f->b) : barrier_reset(f->b),
+	                   abort ? "barrier_abort" : "barrier_reset"));
 	CORO_TRY_AWAIT(task, f, future_retain(f->t[0]), f->outcome);
 	tok_awaited(&f->h->out, NULL, task, f->outcome, f->t[0], VALUE_INT);
 	if (abort) {
