@@ -2,8 +2,10 @@
 
   python3 -m unittest discover -s conformance/python    (a step of make conformance)
 
-The C side does not exist yet, so its contract is checked here with small
-shell scripts standing in for build/conformance/cases-NN: a right outcome
+The runner's contract with the C side is checked here without building it,
+with small shell scripts standing in for build/conformance/cases-NN (the
+real binaries are built from conformance/c and run by make conformance): a
+right outcome
 passes, a wrong one fails with both strings shown, a binary that exits
 non-zero fails once, and --require-c turns a missing binary into a failure.
 """
