@@ -72,8 +72,9 @@ Test(semaphore, a_release_hands_the_slot_to_the_oldest_waiter)
 	release(sem);
 	cr_assert_eq(semaphore_waiting(sem), 0,
 	             "wake_up_next: two releases, two waiters: each release wakes the oldest "
-	             "waiter that still waits, first in, first out, so none waits now; %zu "
-	             "still wait (was the first in line passed over?)",
+	             "waiter that still waits, first in, first out, so none waits now; "
+	             "waiters still waiting: %zu (one passed over, or a slot handed to a "
+	             "waiter that was done already?)",
 	             semaphore_waiting(sem));
 	cr_assert_eq(semaphore_value(sem), 0,
 	             "wake_up_next: a slot is the woken waiter's as it is woken, so the counter "
