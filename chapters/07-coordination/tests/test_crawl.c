@@ -55,12 +55,43 @@ Test(crawl, a_sound_site_crawls_cleanly)
 	run_free(&run);
 }
 
+/* The "M new" of every "(N links, M new)" page line, added up. */
+static int new_links(const struct run *run)
+{
+	int fresh = 0;
+	for (const char *line = strstr(run->out, "] page "); line;
+	     line = strstr(line + 1, "] page ")) {
+		const char *comma = strstr(line, " new)");
+		while (comma && comma > line && *comma != ',')
+			comma--;
+		int n = -1;
+		cr_assert(comma && sscanf(comma, ", %d new)", &n) == 1,
+		          "a page line ends with (N links, M new):\n%s", run->out);
+		fresh += n;
+	}
+	return fresh;
+}
+
+/* The summary's "N links elsewhere". */
+static int links_elsewhere(const struct run *run)
+{
+	const char *summary = strstr(run->out, " links elsewhere");
+	while (summary && summary > run->out && summary[-1] != ' ')
+		summary--;
+	int elsewhere = -1;
+	cr_assert(summary && sscanf(summary, "%d", &elsewhere) == 1,
+	          "the summary counts the links elsewhere:\n%s", run->out);
+	return elsewhere;
+}
+
 /*
- * What each line counts. Every page of the site links to one page of
- * another host (fixtures/server.py), counted and not followed; and each
- * page line says how many of its links were new, which adds up to every
- * page but the root, each new exactly once, on the first page that links
- * to it.
+ * What each line counts, and so add_url's contract, read from what the
+ * crawl prints: 12 pages, each linking to two children, three pages at
+ * random (cycles) and one page of another host (fixtures/server.py),
+ * counted and not followed. Each page line says how many of its links
+ * were new, which adds up to every page but the root, each new exactly
+ * once, on the first page that links to it. Each check names the part of
+ * add_url's contract whose failure it shows.
  */
 Test(crawl, links_are_counted_new_once_and_other_hosts_apart)
 {
@@ -70,31 +101,38 @@ Test(crawl, links_are_counted_new_once_and_other_hosts_apart)
 		"-j", "1", "--deadline", "10", site("pages=12&fanout=2&cross=3&seed=5"), NULL
 	};
 	run_crawl(&run, args);
+	cr_assert(!strstr(run.err, "not implemented yet"), "%s", run.err);
+	int pages = occurrences(run.out, "] page ");
+	cr_assert(!strstr(run.err, "elsewhere.invalid"),
+	          "add_url: a link to another origin (host or port: the URL does not start "
+	          "with the root's origin) is counted in counts.outside and not followed; this "
+	          "crawl fetched one:\n%s",
+	          run.err);
+	cr_assert(pages <= 12,
+	          "add_url: a URL seen before changes nothing: only a URL new to the seen set "
+	          "(urlset_add says 1) is queued, never one it says 0 for, or the cycles "
+	          "queue pages again and again; 12 pages, %d page lines",
+	          pages);
+	int elsewhere = links_elsewhere(&run);
+	cr_assert(elsewhere <= pages,
+	          "add_url: a link of the site is one whose URL starts with the root's origin "
+	          "(scheme, host and port: compare that many characters, not the whole URL); "
+	          "each page links to one page elsewhere, yet %d links were counted elsewhere "
+	          "for %d pages fetched:\n%s",
+	          elsewhere, pages, run.out);
 	expect_pages_once(&run, 12);
 	cr_assert_eq(run.status, 0, "no broken link: exit 0; stderr:\n%s", run.err);
-	int fresh = 0;
-	for (const char *line = strstr(run.out, "] page "); line;
-	     line = strstr(line + 1, "] page ")) {
-		const char *comma = strstr(line, " new)");
-		while (comma && comma > line && *comma != ',')
-			comma--;
-		int n = -1;
-		cr_assert(comma && sscanf(comma, ", %d new)", &n) == 1,
-		          "a page line ends with (N links, M new):\n%s", run.out);
-		fresh += n;
-	}
-	cr_assert_eq(fresh, 11,
-	             "every page but the root is a new link once, and once only; the "
-	             "lines add up to %d:\n%s",
-	             fresh, run.out);
-	const char *summary = strstr(run.out, " links elsewhere");
-	while (summary && summary > run.out && summary[-1] != ' ')
-		summary--;
-	int elsewhere = -1;
-	cr_assert(summary && sscanf(summary, "%d", &elsewhere) == 1,
-	          "the summary counts the links elsewhere:\n%s", run.out);
 	cr_assert_eq(elsewhere, 12,
-	             "each page's link to another host is counted, not followed:\n%s", run.out);
+	             "add_url: a link to another origin is counted (counts.outside), not just "
+	             "left out: each of the 12 pages links to one page elsewhere; the summary "
+	             "says %d links elsewhere",
+	             elsewhere);
+	int fresh = new_links(&run);
+	cr_assert_eq(fresh, 11,
+	             "add_url: returns 1 for a URL it queued, 0 for one seen before or "
+	             "elsewhere; each page line's \"M new\" counts those 1s, so the lines add "
+	             "up to every page but the root, 11; they add up to %d:\n%s",
+	             fresh, run.out);
 	expect_each_url_fetched_once(12);
 	run_free(&run);
 }

@@ -99,7 +99,10 @@ Test(lock, after_a_release_the_woken_waiter_takes_it_when_it_runs)
 	cr_assert(!future_done(late), "a newcomer waits behind the woken waiter");
 	run_once(loop);
 	cr_assert_str_eq(journal, "w ", "the woken waiter has it");
-	cr_assert(lock_locked(lock), "and the lock is taken");
+	cr_assert(lock_locked(lock),
+	          "claim_or_pass: a waiter woken by a release (WAITER_WOKEN) owns the lock "
+	          "once its task runs, so locked must be true again; it is false, and a "
+	          "newcomer could take the lock beside it");
 	cr_assert(!future_done(late), "the newcomer still waits");
 	future_cancel(late, NULL);
 	run_once(loop);
@@ -123,7 +126,11 @@ Test(lock, a_waiter_cancelled_while_it_waits_leaves_the_line)
 	cancel(tq, "changed its mind");
 	run_iterations(loop, 2);
 	cr_assert(future_cancelled(tq), "the cancelled waiter ends CANCELLED");
-	cr_assert_str_eq(journal, "q! ", "the lock is still held: the next waiter is not woken");
+	cr_assert_str_eq(journal, "q! ",
+	                 "claim_or_pass: q was cancelled while it waited (WAITER_CANCELLED) and "
+	                 "the lock is still held: it must pass its turn on only if the lock is "
+	                 "free, or p runs beside the holder; the journal says \"%s\"",
+	                 journal);
 	release(lock);
 	run_once(loop);
 	cr_assert_str_eq(journal, "q! p ", "the lock skips it and goes to the next");
@@ -149,12 +156,29 @@ Test(lock, a_waiter_cancelled_just_after_it_was_woken_passes_its_turn_on)
 		.name = "A", .thing = lock, .take = take_lock, .give_back = release_lock
 	};
 	struct user b = {
-		.name = "B", .thing = lock, .take = take_lock, .give_back = release_lock
+		.name = "B", .thing = lock, .take = take_lock, .give_back = release_lock, .hold = 1
 	};
 	struct future *ta = user_task(loop, &a), *tb = user_task(loop, &b);
 	run_once(loop);
 	release(lock);          /* A's waiter is woken ... */
 	cancel(ta, "too late"); /* ... and A is cancelled before it runs */
+	run_once(loop);
+	cr_assert(!lock_locked(lock) || future_done(tb) || strstr(journal, "B"),
+	          "claim_or_pass: A was woken, then cancelled before it ran (WAITER_GAVE_UP): "
+	          "it must not take the lock, only a WAITER_WOKEN end does; the lock is held "
+	          "and nobody has it (journal \"%s\")",
+	          journal);
+	for (int i = 0; i < 3 && !strstr(journal, "B"); i++)
+		run_once(loop);
+	cr_assert(strstr(journal, "B") != NULL,
+	          "claim_or_pass: A was woken, then cancelled before it ran (WAITER_GAVE_UP), "
+	          "and the lock is free: A must wake the next waiter, B, or B waits for a "
+	          "turn that never comes (CPython's issue 27585); the journal says \"%s\"",
+	          journal);
+	cr_assert(lock_locked(lock),
+	          "claim_or_pass: B was woken by the turn A passed on (WAITER_WOKEN): B owns the "
+	          "lock now, so locked must be true while B holds it; it is false, and a "
+	          "newcomer could take it beside B");
 	run_until(loop, tb);
 	cr_assert(future_cancelled(ta), "A ends CANCELLED");
 	cr_assert_str_eq(journal, "A! B B- ", "A never had the lock; B got its turn");
@@ -181,7 +205,9 @@ Test(lock, a_cancelled_first_waiter_does_not_keep_the_next_from_the_lock)
 	cancel(tb, NULL);
 	release(lock);
 	run_once(loop);
-	cr_assert(lock_locked(lock), "the lock is taken again");
+	cr_assert(lock_locked(lock),
+	          "claim_or_pass: C, woken by the release, owns the lock once it runs "
+	          "(WAITER_WOKEN sets locked), so the lock is taken again; it is free");
 	cr_assert(future_cancelled(tb), "B is cancelled");
 	run_until(loop, tc);
 	cr_assert_str_eq(journal, "C B! ", "C has the lock");
@@ -238,6 +264,12 @@ Test(lock, a_release_skips_a_waiter_cancelled_at_the_same_time)
 	run_once(loop);
 	cr_assert(!lock_locked(lock), "A released it; C has not run yet");
 	cr_assert(future_done(ta) && future_cancelled(tb), "A is done, B cancelled");
+	run_iterations(loop, 2);
+	cr_assert(future_done(tc),
+	          "claim_or_pass: B was cancelled as A released the lock; B did not take it "
+	          "and the lock is free, so B must wake the next waiter, C, or C waits for "
+	          "ever; the journal says \"%s\"",
+	          journal);
 	run_until(loop, tc);
 	cr_assert_str_eq(journal, "A C ", "C got the lock");
 	future_free(ta);

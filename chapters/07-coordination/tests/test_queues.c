@@ -124,7 +124,15 @@ Test(queues, join_waits_until_every_item_is_done)
 	future_free(empty);
 	put(q, 1);
 	put(q, 2);
+	cr_assert_eq(queue_unfinished(q), 2,
+	             "store: every item put counts as unfinished work until a task_done says "
+	             "it is over, so that join() waits for it; two put, the queue counts %d",
+	             (int)queue_unfinished(q));
 	struct future *join = taken(queue_join(q), "queue_join");
+	cr_assert(!future_done(join),
+	          "store: a put clears the finished event (join's answer), so that a join "
+	          "after it waits for the new item; two items are put and not done, yet "
+	          "join is over at once");
 	get(q);
 	get(q);
 	cr_assert_eq(queue_unfinished(q), 2, "taken, but not done");
@@ -234,10 +242,18 @@ Test(queues, a_waiting_getter_is_handed_the_item_at_once)
 	struct future *t = user_task(loop, &reader);
 	run_once(loop);
 	put(q, 5);
-	cr_assert_eq(queue_qsize(q), 0, "handed over: not in the queue any more");
+	cr_assert_eq(queue_qsize(q), 0,
+	             "store: a getter was waiting, so the item goes straight into its hands "
+	             "(wake_a_getter, once the item is stored), or it waits beside a queue "
+	             "that holds an item; qsize is %d, not 0",
+	             (int)queue_qsize(q));
 	void *item;
 	cr_assert_eq(queue_get_nowait(q, &item), -EAGAIN, "nobody can take it in between");
-	cr_assert_eq(queue_unfinished(q), 1, "it still counts as unfinished");
+	cr_assert_eq(queue_unfinished(q), 1,
+	             "store: an item handed straight to a getter still counts as unfinished "
+	             "work until its task_done, so that join() waits for it; the queue counts "
+	             "%d",
+	             (int)queue_unfinished(q));
 	run_until(loop, t);
 	cr_assert_eq(NUMBER(reader.value), 5, "the reader has it");
 	future_free(t);

@@ -70,9 +70,23 @@ Test(semaphore, a_release_hands_the_slot_to_the_oldest_waiter)
 	struct future *t4 = user_task(loop, &u4);
 	release(sem);
 	release(sem);
-	cr_assert_eq(semaphore_value(sem), 0, "both slots were handed over at once");
+	cr_assert_eq(semaphore_waiting(sem), 0,
+	             "wake_up_next: two releases, two waiters: each release wakes the oldest "
+	             "waiter that still waits, first in, first out, so none waits now; "
+	             "waiters still waiting: %zu (one passed over, or a slot handed to a "
+	             "waiter that was done already?)",
+	             semaphore_waiting(sem));
+	cr_assert_eq(semaphore_value(sem), 0,
+	             "wake_up_next: a slot is the woken waiter's as it is woken, so the counter "
+	             "goes down by one at each hand-over and a newcomer cannot take it before "
+	             "the waiter runs; two releases to two waiters leave %d, not 0",
+	             semaphore_value(sem));
 	run_once(loop);
-	cr_assert_str_eq(journal, "1 2 3 ", "to the two oldest waiters, not to the newcomer");
+	cr_assert_str_eq(journal, "1 2 3 ",
+	                 "wake_up_next: each release wakes the oldest waiter that still waits "
+	                 "(first in, first out: 2, then 3), never the newcomer 4; the journal "
+	                 "says \"%s\"",
+	                 journal);
 	cr_assert(!future_done(t4), "the newcomer waits");
 	release(sem);
 	run_until(loop, t4);
@@ -92,7 +106,11 @@ Test(semaphore, only_a_bounded_semaphore_refuses_an_extra_release)
 	struct semaphore *plain = semaphore_new(loop, 1);
 	struct semaphore *bounded = bounded_semaphore_new(loop, 1);
 	release(plain);
-	cr_assert_eq(semaphore_value(plain), 2, "asyncio.Semaphore: the counter goes up");
+	cr_assert_eq(semaphore_value(plain), 2,
+	             "wake_up_next: with nobody waiting a release leaves its slot free "
+	             "(asyncio.Semaphore: the counter goes up, from 1 to 2); the counter goes "
+	             "down only as a waiter is woken; it is %d",
+	             semaphore_value(plain));
 	int rc = semaphore_release(bounded);
 	REQUIRE_IMPLEMENTED(rc, "semaphore_release");
 	cr_assert_eq(rc, -EOVERFLOW,
@@ -129,7 +147,12 @@ Test(semaphore, a_release_skips_waiters_cancelled_before_it)
 	cancel(t[1], NULL);
 	release(sem);
 	run_iterations(loop, 2);
-	cr_assert(future_done(t[2]) && !future_done(t[3]), "t3 has the slot, t4 still waits");
+	cr_assert(future_done(t[2]) && !future_done(t[3]),
+	          "wake_up_next: the release passes over t1 and t2, whose futures are done "
+	          "(cancelled), and wakes t3, the oldest that still waits, and only t3; t3 %s, "
+	          "t4 %s (journal \"%s\")",
+	          future_done(t[2]) ? "is done" : "still waits",
+	          future_done(t[3]) ? "is done" : "still waits", journal);
 	cr_assert_str_eq(journal, "t1! t2! t3 ", "t1 and t2 were cancelled");
 	cancel(t[3], NULL);
 	run_once(loop);

@@ -7,6 +7,7 @@
  */
 #include "coord.h"
 #include "timeout.h"
+#include "trace_probe.h"
 
 TestSuite(timeout, .timeout = 10);
 
@@ -63,19 +64,52 @@ Test(timeout, the_deadline_turns_the_block_into_a_timeout)
 	struct scoped s = { .delay = 1, .work = 10 };
 	struct future *t = start(loop, &s);
 	run_until(loop, t);
-	cr_assert_eq(s.outcome, -ETIMEDOUT, "the sleep was cut short: -ETIMEDOUT");
 	cr_assert(s.expired, "the scope says it expired");
+	cr_assert_eq(s.outcome, -ETIMEDOUT,
+	             "timeout_exit: the deadline came, the block ended cancelled, and once the "
+	             "scope's own cancel is taken back no more remain than at enter (<=, here 0 "
+	             "and 0): the outcome becomes -ETIMEDOUT; got %d (%s)",
+	             s.outcome, s.outcome ? strerror(-s.outcome) : "success");
 	cr_assert_float_eq(s.end, 1, 1e-9, "at the deadline, 1 s, not 10");
 	cr_assert_float_eq(s.when, 1, 1e-9, "when() was the deadline");
-	cr_assert_eq(s.cancelling_after, 0, "its own cancel was taken back");
+	cr_assert_eq(s.cancelling_after, 0,
+	             "timeout_exit: a scope whose deadline came takes its own cancel back "
+	             "(task_uncancel), so that the task's cancel count is 0 again; it is %d",
+	             s.cancelling_after);
 	future_free(t);
 	loop_free(loop);
+}
+
+/* Whether the loop's record (trace.h) shows the timer that calls
+ * on_timeout cancelled: its handle among the "cancel" events. */
+static bool deadline_timer_cancelled(void)
+{
+	char *text = trace_text();
+	char callbacks[1024], pushed[1024], cancelled[1024];
+	trace_values(text, "timer_push", "callback", callbacks, sizeof callbacks);
+	trace_values(text, "timer_push", "h", pushed, sizeof pushed);
+	trace_values(text, "cancel", "h", cancelled, sizeof cancelled);
+	free(text);
+	char *cb_save, *h_save;
+	char *cb = strtok_r(callbacks, " ", &cb_save), *h = strtok_r(pushed, " ", &h_save);
+	for (; cb && h; cb = strtok_r(NULL, " ", &cb_save), h = strtok_r(NULL, " ", &h_save)) {
+		if (strcmp(cb, "on_timeout") != 0)
+			continue;
+		char word[32];
+		snprintf(word, sizeof word, " %s ", h);
+		char list[1040];
+		snprintf(list, sizeof list, " %s ", cancelled);
+		return strstr(list, word) != NULL;
+	}
+	cr_assert_fail("the record shows no timer calling on_timeout: callbacks \"%s\"", callbacks);
+	return false;
 }
 
 /* CPython's test_timeout_not_called: a block done in time is not
  * touched, and its timer does not keep the loop busy. */
 Test(timeout, a_block_done_in_time_is_not_touched)
 {
+	trace_start();
 	struct virtual_clock clock;
 	struct loop *loop = virtual_loop(&clock);
 	struct scoped s = { .delay = 10, .work = 1 };
@@ -83,6 +117,12 @@ Test(timeout, a_block_done_in_time_is_not_touched)
 	run_until(loop, t);
 	cr_assert_eq(s.outcome, 0, "the sleep finished");
 	cr_assert(!s.expired, "nothing expired");
+	cr_assert(deadline_timer_cancelled(),
+	          "timeout_exit: the block ended in time (1 s of a 10 s deadline), so the "
+	          "scope's timer must never fire: cancel it before the scope is freed, or "
+	          "on_timeout runs at 10 s on freed memory; the loop's record shows it never "
+	          "cancelled");
+	trace_stop();
 	int rc = loop_run(loop);
 	cr_assert_eq(rc, 0, "loop_run");
 	cr_assert_float_eq(loop_time(loop), 1, 1e-9,
@@ -131,7 +171,11 @@ Test(timeout, a_cancellation_from_outside_stays_a_cancellation)
 	run_iterations(loop, 2);
 	cancel(t, "Ctrl-C");
 	run_until(loop, t);
-	cr_assert_eq(s.outcome, -ECANCELED, "the block's end lets it go on up");
+	cr_assert_eq(s.outcome, -ECANCELED,
+	             "timeout_exit: a cancellation from outside (Ctrl-C, long before the 5 s "
+	             "deadline) is not the scope's: it goes on up as -ECANCELED; only the "
+	             "scope's own, after its deadline came, becomes -ETIMEDOUT; got %d (%s)",
+	             s.outcome, s.outcome ? strerror(-s.outcome) : "success");
 	cr_assert(future_cancelled(t), "the task ends CANCELLED");
 	future_free(t);
 	loop_free(loop);
@@ -150,10 +194,14 @@ Test(timeout, a_scope_that_did_not_expire_takes_nothing_back)
 	cancel(t, "Ctrl-C");
 	run_until(loop, t);
 	cr_assert(!s.expired, "the deadline, 5 s away, never came");
-	cr_assert_eq(s.outcome, -ECANCELED, "the block's end lets the cancellation go on up");
+	cr_assert_eq(s.outcome, -ECANCELED,
+	             "timeout_exit: a cancellation from outside, before the deadline, is not "
+	             "the scope's: it goes on up as -ECANCELED; got %d (%s)",
+	             s.outcome, s.outcome ? strerror(-s.outcome) : "success");
 	cr_assert_eq(s.cancelling_after, 1,
-	             "a scope whose deadline never came takes nothing back: the outside request "
-	             "still counts, got %d",
+	             "timeout_exit: a scope whose deadline never came has no cancel of its own "
+	             "and takes nothing back (task_uncancel only when it expired): the outside "
+	             "request still counts, 1; got %d",
 	             s.cancelling_after);
 	future_free(t);
 	loop_free(loop);
@@ -177,8 +225,16 @@ Test(timeout, a_timeout_never_swallows_another_cancellation)
 	handle_detach(scheduled(loop_call_at(loop, 1.0, cancel_it, t)));
 	run_until(loop, t);
 	cr_assert(s.expired, "the deadline came");
-	cr_assert_eq(s.outcome, -ECANCELED, "but another cancel is pending: no timeout");
-	cr_assert_eq(s.cancelling_after, 1, "the outside request still counts");
+	cr_assert_eq(s.outcome, -ECANCELED,
+	             "timeout_exit: the deadline came, but a cancel from outside came in the "
+	             "same iteration: once the scope's own is taken back one remains, more "
+	             "than at enter (0), so the cancellation goes on up, never swallowed as a "
+	             "timeout; got %d (%s)",
+	             s.outcome, s.outcome ? strerror(-s.outcome) : "success");
+	cr_assert_eq(s.cancelling_after, 1,
+	             "timeout_exit: the scope takes back its own cancel, and only that one: "
+	             "the outside request still counts, 1; got %d",
+	             s.cancelling_after);
 	future_free(t);
 	loop_free(loop);
 }
@@ -195,13 +251,20 @@ Test(timeout, nested_scopes_each_convert_only_their_own)
 	cr_assert_eq(s.inner_outcome, -ECANCELED,
 	             "the inner scope did not expire: it lets the "
 	             "cancellation through");
-	cr_assert_eq(s.outcome, -ETIMEDOUT, "the outer scope's own: a timeout");
+	cr_assert_eq(s.outcome, -ETIMEDOUT,
+	             "timeout_exit: the outer deadline came, and once the outer scope's own "
+	             "cancel is taken back no more remain than it noted at enter (<=: as many "
+	             "is enough): the cancellation was its own, a timeout; got %d (%s)",
+	             s.outcome, s.outcome ? strerror(-s.outcome) : "success");
 	struct scoped s2 = { .delay = 10, .inner = 1, .work = 100 };
 	struct future *t2 = start(loop, &s2);
 	run_until(loop, t2);
 	cr_assert_eq(s2.inner_outcome, -ETIMEDOUT, "the inner deadline: the inner timeout");
 	cr_assert_eq(s2.outcome, -ETIMEDOUT, "an error, which the outer scope leaves alone");
-	cr_assert_eq(s2.cancelling_after, 0, "every cancel taken back");
+	cr_assert_eq(s2.cancelling_after, 0,
+	             "timeout_exit: each scope whose deadline came takes its own cancel back "
+	             "(task_uncancel), so no cancel is left once both are closed; %d left",
+	             s2.cancelling_after);
 	future_free(t);
 	future_free(t2);
 	loop_free(loop);
