@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -131,11 +132,19 @@ struct workpool *workpool_new(struct loop *loop, int threads)
 	pthread_cond_init(&pool->work_ready, NULL);
 	pool->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	int rc = pool->wake_fd < 0 ? errno : 0;
+	/* Workers start with every signal blocked (a thread inherits the mask
+	 * of the thread that creates it), so SIGINT and SIGTERM always run
+	 * their handlers on the loop's thread: two signals sent together are
+	 * both in the self-pipe before the loop goes on (signals.c). */
+	sigset_t all, before;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &before);
 	int started = 0;
 	while (rc == 0 && started < threads) {
 		rc = pthread_create(&pool->workers[started], NULL, worker_main, pool);
 		started += rc == 0;
 	}
+	pthread_sigmask(SIG_SETMASK, &before, NULL);
 	if (rc != 0) {
 		stop_workers(pool, started);
 		pool->threads = 0;
