@@ -130,8 +130,8 @@ static const char *const set_result_rule[] = {
 	"a pending future takes its outcome: 0",
 	"a done future keeps its first outcome: -EINVAL (InvalidStateError), whatever it was",
 	"a done future keeps its first outcome: -EINVAL (InvalidStateError), whatever it was",
-	"a cancelled future is done, and keeps that outcome: -EINVAL (InvalidStateError); "
-	"only a PENDING future can be set",
+	("a cancelled future is done, and keeps that outcome: -EINVAL (InvalidStateError); "
+	 "only a PENDING future can be set"),
 };
 
 /* What each operation returns in each state: asyncio's rules. */
