@@ -23,8 +23,12 @@ Interface:
   run(argv, limit_s, log_path, stop_when=None) -> Outcome (the output is
                        also appended to LOG_PATH as it comes)
   Outcome              rc (None if killed), output, reason ("", "limit", "stop")
+  sweep_criterion_sockets()  remove the sockets of Criterion runners that
+                       were stopped early (run() calls it; so do the other
+                       scripts that stop runners: mutants, check-no-hangs)
 """
 import ctypes
+import glob
 import os
 import select
 import signal
@@ -121,6 +125,34 @@ def kill_everything(proc):
         time.sleep(0.05)
 
 
+# Criterion's runner serves its workers on /tmp/criterion_<runner's pid>.sock
+# and removes that file when it ends normally. A runner that is killed, or
+# that stops at --fail-fast's first failure, leaves it behind. A later
+# runner of another user that draws the same pid cannot replace a file it
+# does not own, and aborts before any test: "Could not initialize the
+# message server: Address already in use". (Seen here: a Classroom runner
+# user, after root's mutants had left 3,000 of them.) So whatever stops
+# runners early sweeps up after them.
+CRITERION_SOCKETS = "/tmp/criterion_*.sock"
+
+
+def sweep_criterion_sockets():
+    """Remove this user's Criterion sockets whose runner has ended."""
+    for path in glob.glob(CRITERION_SOCKETS):
+        pid = os.path.basename(path)[len("criterion_"):-len(".sock")]
+        try:
+            if not pid.isdigit() or int(pid) <= 0 or os.lstat(path).st_uid != os.geteuid():
+                continue
+            os.kill(int(pid), 0)        # still running (or not yet reaped): keep it
+        except ProcessLookupError:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass                    # another sweep was first
+        except OSError:
+            pass                        # gone already, or a process of another user
+
+
 def _raise_stopped(signum, frame):
     raise Stopped(signal.Signals(signum).name)
 
@@ -165,6 +197,7 @@ def run(argv, limit_s, log_path, stop_when=None, cwd=None):
         stops = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
         signal.pthread_sigmask(signal.SIG_BLOCK, stops)
         kill_everything(proc)
+        sweep_criterion_sockets()
         proc.stdout.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

@@ -413,6 +413,8 @@ def make_test(slug, flags, timeout=RUN_TIMEOUT):
     except BaseException:
         os.killpg(proc.pid, signal.SIGKILL)     # Ctrl-C: take the tests down too
         raise
+    finally:
+        bounded.sweep_criterion_sockets()
     return run
 
 
