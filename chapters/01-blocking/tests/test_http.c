@@ -72,8 +72,9 @@ Test(http, parses_good_status_lines)
 		cr_assert_str_eq(
 		        r.reason, c->reason,
 		        "http_parse_status_line: the reason of \"%s\" is \"%s\", got \"%s\": "
-		        "it starts after the space that follows the code (byte 13), and that "
-		        "space is not part of it",
+		        "it starts after the space that follows the code (byte 13), that space "
+		        "is not part of it, and a line that ends after the code (12 bytes) has "
+		        "none",
 		        c->line, c->reason, r.reason);
 	}
 }

@@ -321,6 +321,23 @@ Test(network, fetch_reports_a_body_cut_short_by_the_server)
 	temp_dir_free(dir);
 }
 
+Test(network, fetch_reports_a_body_broken_by_a_reset_as_a_receive_error)
+{
+	struct syscall_faults_plan plan = { 0 };
+	struct fetch_result result;
+	int rc;
+	char *dir = fetch_with_faults("/files/r.bin?size=1000000&reset=1000", &plan, &result, &rc);
+	cr_assert_neq(rc, 0, "a body cut by a connection reset must fail the download");
+	cr_assert(strstr(result.error, "connection reset") != NULL,
+	          "read_body_by_length: the server reset the connection in the middle of the "
+	          "body, and fetch failed with \"%s\": a receive error is not the server "
+	          "closing. receive_body() returns -1 after recording why (\"connection reset by "
+	          "peer while reading the body\"): return -1 then, and keep \"truncated body\" "
+	          "for a recv() of 0 bytes",
+	          result.error);
+	temp_dir_free(dir);
+}
+
 /* pieces.bin fetched with recv() bringing at most 7 bytes a call: */
 /* content_length= makes the server answer in one write (fixtures/
  * README.md): head and body reach the socket together, so the recv()
