@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -214,6 +215,12 @@ Test(future, keeps_the_first_outcome)
 	void *value;
 	cr_assert_eq(result_of(f, &value), 0, "still FINISHED with its result");
 	cr_assert_eq(value, &forty_two, "and the result is the first one");
+	value = NULL;
+	cr_assert(result_of(f, &value) == 0 && value == &forty_two,
+	          "future_result handed the result out once, and the second read found %p, not "
+	          "the result: it lends the result (the future keeps it, and frees it with "
+	          "itself), so every read gives the same pointer",
+	          value);
 	cr_assert_eq(future_state(f), FUTURE_FINISHED, "state FINISHED");
 	future_free(f);
 	loop_free(loop);
@@ -247,12 +254,6 @@ Test(future, a_refused_result_is_not_taken)
 	cr_assert(value == &first_value,
 	          "a refused set_result replaced the result: future_set_result must check the "
 	          "state before it stores anything, and leave a done future exactly as it was");
-	value = NULL;
-	cr_assert(result_of(f, &value) == 0 && value == &first_value,
-	          "future_result handed the result out once, and the second read found %p, not "
-	          "the result: it lends the result (the future keeps it, and frees it with "
-	          "itself), so every read gives the same pointer",
-	          value);
 	future_free(f);
 	cr_assert_eq(freed_first, 1,
 	             "future_set_result accepted a result with a free function, and the future's "
@@ -375,40 +376,110 @@ static void relay_on(void *arg)
 		loop_call_soon(r->loop, relay_on, r);
 }
 
+/* Run BODY(ARG, FD) in a child process, which writes what it sees to FD
+ * as it goes; what it wrote comes back in OUT (SIZE bytes at most, a
+ * string). A heap broken by a hole is then reported in the test's own
+ * words, with what the child saw before it broke, not as a crash. True if
+ * the child ended normally. */
+static bool in_child(void (*body)(void *arg, int fd), void *arg, char *out, size_t size)
+{
+	int fds[2];
+	cr_assert(pipe(fds) == 0, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		body(arg, fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < size - 1 && (n = read(fds[0], out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The relay below for *ARG laps, one iteration each: "ran N". */
+static void relay_laps(void *arg, int fd)
+{
+	struct loop *loop = loop_new();
+	if (!loop)
+		return;
+	struct relay r = { loop, *(int *)arg, 0 };
+	loop_call_soon(loop, relay_on, &r);
+	for (int i = 0; i < r.laps && r.ran == i; i++) {
+		loop_run_once(loop);
+		dprintf(fd, "ran %d\n", r.ran);
+	}
+	loop_free(loop);
+}
+
 Test(future, the_ready_queue_wraps_around)
 {
 	struct loop *loop = quiet_loop();
+	loop_call_soon(loop, note_soon, "");
+	run_once(loop);
+	loop_free(loop);
 	/* One callback per iteration: the queue's head moves one slot at a time
 	 * and passes the end of the array many times over. */
-	struct relay r = { loop, 1000, 0 };
-	loop_call_soon(loop, relay_on, &r);
-	for (int i = 0; i < r.laps && r.ran == i; i++)
-		run_once(loop);
-	cr_assert_eq(
-	        r.ran, r.laps,
-	        "a callback that schedules itself again ran %d times in %d iterations: "
-	        "run_ready takes each handle from the head of the ready queue, a ring, and the "
-	        "head wraps to 0 at the capacity, as the tail does",
-	        r.ran, r.laps);
+	int laps = 1000;
+	char seen[16384];
+	bool ended = in_child(relay_laps, &laps, seen, sizeof seen);
+	int ran_count = 0;
+	for (const char *line = seen; (line = strstr(line, "ran ")) != NULL; line += 4)
+		ran_count = atoi(line + 4);
+	cr_assert(ended && ran_count == laps,
+	          "run_ready: a callback that schedules itself again, once per iteration, ran "
+	          "%d times in %d iterations%s: run_ready takes each handle from the head of "
+	          "the ready queue, a ring, and the head wraps to 0 at the capacity, as the "
+	          "tail does",
+	          ran_count, laps, ended ? "" : ", then the process broke");
+}
+
+/* x and y in one iteration, z in the next: "ran1 N ran2 M runs R". */
+static void two_iterations(void *arg, int fd)
+{
+	(void)arg;
+	struct loop *loop = loop_new();
+	if (!loop)
+		return;
+	ran[0] = '\0';
+	loop_call_soon(loop, note_soon, "x");
+	loop_call_soon(loop, note_soon, "y");
+	dprintf(fd, "ran1 %d", loop_run_once(loop));
+	loop_call_soon(loop, note_soon, "z");
+	int second = loop_run_once(loop);
+	dprintf(fd, " ran2 %d runs %s", second, ran);
 	loop_free(loop);
 }
 
 Test(future, a_second_iteration_starts_at_the_head_of_the_queue)
 {
 	struct loop *loop = quiet_loop();
-	ran[0] = '\0';
-	loop_call_soon(loop, note_soon, "x");
-	loop_call_soon(loop, note_soon, "y");
+	loop_call_soon(loop, note_soon, "");
 	run_once(loop);
-	loop_call_soon(loop, note_soon, "z");
-	run_once(loop);
-	cr_assert_str_eq(ran, "x y z ",
-	                 "run_ready: x and y ran in one iteration, z was scheduled after them, and "
-	                 "the runs were \"%s\": the oldest handle is q->handles[q->head], and the "
-	                 "head moves on as handles are taken, so after the first iteration the "
-	                 "queue no longer starts at index 0",
-	                 ran);
 	loop_free(loop);
+	char seen[512];
+	bool ended = in_child(two_iterations, NULL, seen, sizeof seen);
+	cr_assert(ended,
+	          "run_ready: x and y ran in one iteration, and the next one, with only z "
+	          "scheduled, broke the process (\"%s\"): each handle is taken off the queue "
+	          "as it runs, the head moving on and q->count going down by one, or the next "
+	          "iteration runs handles that are gone",
+	          seen);
+	const char *runs = strstr(seen, "runs ");
+	cr_assert(runs && strcmp(runs, "runs x y z ") == 0,
+	          "run_ready: x and y ran in one iteration, z was scheduled after them, and the "
+	          "runs were \"%s\": the oldest handle is q->handles[q->head], and the head "
+	          "moves on as handles are taken, so after the first iteration the queue no "
+	          "longer starts at index 0",
+	          runs ? runs + 5 : seen);
 }
 
 /* A reader that schedules a callback and removes itself: readiness that
@@ -451,35 +522,6 @@ Test(future, callbacks_scheduled_by_io_wait_for_the_next_iteration)
 	close(sv[1]);
 }
 
-/* Run BODY(ARG, FD) in a child process, which writes what it sees to FD
- * as it goes; what it wrote comes back in OUT (SIZE bytes at most, a
- * string). A heap broken by a hole is then reported in the test's own
- * words, with what the child saw before it broke, not as a crash. True if
- * the child ended normally. */
-static bool in_child(void (*body)(void *arg, int fd), void *arg, char *out, size_t size)
-{
-	int fds[2];
-	cr_assert(pipe(fds) == 0, "pipe: %s", strerror(errno));
-	fflush(NULL);
-	pid_t pid = fork();
-	cr_assert(pid >= 0, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		close(fds[0]);
-		body(arg, fds[1]);
-		_exit(0);
-	}
-	close(fds[1]);
-	size_t got = 0;
-	ssize_t n;
-	while (got < size - 1 && (n = read(fds[0], out + got, size - 1 - got)) > 0)
-		got += (size_t)n;
-	out[got] = '\0';
-	close(fds[0]);
-	int status;
-	waitpid(pid, &status, 0);
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
-}
-
 static int callbacks_ran;
 
 static void count_callback(struct future *f, void *arg)
@@ -495,9 +537,16 @@ static void require_callbacks_work(void)
 {
 	struct loop *loop = quiet_loop();
 	struct future *f = new_future(loop);
-	add_callback(f, count_callback, NULL);
+	callbacks_ran = 0;
+	for (int i = 0; i < 3; i++)
+		add_callback(f, count_callback, NULL);
 	set_result(f, NULL, NULL);
 	run_once(loop);
+	cr_assert_eq(callbacks_ran, 3,
+	             "future_add_done_callback: three callbacks were added and %d ran: each one "
+	             "goes in a slot of its own, at callbacks[callback_count], and the count "
+	             "grows by one",
+	             callbacks_ran);
 	future_free(f);
 	loop_free(loop);
 }
