@@ -430,7 +430,8 @@ Test(network, fetch_retries_interrupted_calls)
 	          "went wrong: net_send_all must call send() again, and go on until the whole "
 	          "request is sent",
 	          result.error);
-	cr_assert(strncmp(result.error, "HTTP 4", 6) != 0 && strncmp(result.error, "HTTP 5", 6) != 0,
+	cr_assert(strncmp(result.error, "HTTP 4", 6) != 0 &&
+	                  strncmp(result.error, "HTTP 5", 6) != 0,
 	          "net_send_all: send() was interrupted by a signal (EINTR) every other call, and "
 	          "the server could not read the request: \"%s\". The request reached it "
 	          "garbled: an interrupted send() returns -1 and took nothing, so buf and len "
