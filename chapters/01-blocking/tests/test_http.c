@@ -44,6 +44,7 @@ static const struct status_case good_status_lines[] = {
 	{ "HTTP/1.0 404 Not Found", 404, "Not Found" },
 	{ "HTTP/1.1 503 Service Unavailable", 503, "Service Unavailable" },
 	{ "HTTP/1.1 204", 204, "" },
+	{ "HTTP/1.1 100 Continue", 100, "Continue" },
 	{ "HTTP/1.1 500 ", 500, "" },
 	{ "HTTP/1.1 302 Found it, over there", 302, "Found it, over there" },
 };
@@ -60,7 +61,8 @@ Test(http, parses_good_status_lines)
 		        rc, 0,
 		        "http_parse_status_line refused \"%s\" (it returned %d): a status line is "
 		        "\"HTTP/1.\" and one digit (servers speak HTTP/1.0 as well as 1.1), a "
-		        "space, a three-digit code, then a space and a reason, or nothing",
+		        "space, a three-digit code (100 and up, 1xx included), then a space and a "
+		        "reason, or nothing",
 		        c->line, rc);
 		cr_assert_eq(
 		        r.status, c->status,
@@ -70,8 +72,9 @@ Test(http, parses_good_status_lines)
 		cr_assert_str_eq(
 		        r.reason, c->reason,
 		        "http_parse_status_line: the reason of \"%s\" is \"%s\", got \"%s\": "
-		        "it starts after the space that follows the code (byte 13), and that "
-		        "space is not part of it",
+		        "it starts after the space that follows the code (byte 13), that space "
+		        "is not part of it, and a line that ends after the code (12 bytes) has "
+		        "none",
 		        c->line, c->reason, r.reason);
 	}
 }
@@ -91,6 +94,10 @@ static const struct bad_status_line bad_status_lines[] = {
 	{ "HTTP/1.1 20 OK", "the code is exactly three digits" },
 	{ "HTTP/1.1 abc OK", "the code is exactly three digits" },
 	{ "HTTP/1.1  200 OK", "one space separates the version from the code" },
+	{ "HTTP/1.1-200 OK", "one space separates the version from the code: byte 8 must be "
+	                     "a space" },
+	{ "HTTP/1.x 200 OK", "the line starts with \"HTTP/1.\" and one digit: byte 7 must be "
+	                     "a digit" },
 	{ "HTPT/1.1 two hundred OK", "the line starts with \"HTTP/1.\" and one digit" },
 	{ "http/1.1 200 OK", "the line starts with \"HTTP/1.\" in capitals" },
 	{ "HTTP/2 200 OK", "the line starts with \"HTTP/1.\" and one digit" },
@@ -111,6 +118,22 @@ Test(http, rejects_bad_status_lines)
 		             "http_parse_status_line must refuse \"%s\" with -EPROTO, got %d: %s",
 		             line, rc, bad_status_lines[i].rule);
 	}
+}
+
+Test(http, refuses_a_line_that_ends_before_its_code)
+{
+	/* Only the first 11 bytes are the line; the byte after them is not. */
+	const char buffer[] = "HTTP/1.1 200 OK\r\n";
+	struct http_response r;
+	memset(&r, 0, sizeof r);
+	int rc = http_parse_status_line(buffer, 11, &r);
+	REQUIRE_IMPLEMENTED(rc, "http_parse_status_line");
+	cr_assert_eq(rc, -EPROTO,
+	             "http_parse_status_line was given a line of 11 bytes, \"HTTP/1.1 20\", and "
+	             "returned %d (status %d): LEN says where the line ends, whatever bytes follow "
+	             "it in the buffer (here the \"0 OK\" of a longer line), and a line shorter "
+	             "than 12 bytes has no three-digit code: check len before reading any byte",
+	             rc, r.status);
 }
 
 Test(http, truncates_a_long_reason_phrase_safely)

@@ -109,6 +109,11 @@ Test(network, net_send_all_names_an_expired_send_timeout)
 	close(sv[0]);
 	close(sv[1]);
 	REQUIRE_IMPLEMENTED(rc, "net_send_all (net.c)");
+	cr_assert_lt(rc, 0,
+	             "net_send_all returned %d for a send() that failed: an error comes back "
+	             "as a negative errno (return -timeout_errno(errno)), the only way its "
+	             "caller can tell it from 0, success",
+	             rc);
 	cr_assert_eq(rc, -ETIMEDOUT,
 	             "send() failed with EAGAIN, which on the downloader's socket means its send "
 	             "timeout (SO_SNDTIMEO) expired, and net_send_all returned %d (%s): pass the "
@@ -123,8 +128,12 @@ Test(network, net_send_all_sends_everything_seven_bytes_at_a_time)
 	char sent[MESSAGE], received[MESSAGE + 1];
 	size_t len;
 	int rc = send_all_with_faults(&plan, sent, received, &len);
-	cr_assert_eq(rc, 0, "net_send_all returned %d (%s) for a send() that works", rc,
-	             strerror(-rc));
+	cr_assert_eq(rc, 0,
+	             "net_send_all returned %d (%s) when send() took only 7 bytes per call: a "
+	             "short count is no error, it is how send() works when the socket's buffer or "
+	             "a signal cuts a transfer short. Send the rest: advance buf and shrink len "
+	             "by what each send() took, until len is 0",
+	             rc, strerror(-rc));
 	cr_assert_eq(len, (size_t)MESSAGE,
 	             "net_send_all returned 0, but the peer got %zu of %d bytes: send() took "
 	             "only 7 bytes per call (a short count, as when a signal or the socket's "
@@ -150,9 +159,11 @@ Test(network, net_send_all_retries_an_interrupted_send)
 	             "a byte (EINTR). That is no error: call send() again",
 	             rc, strerror(-rc));
 	cr_assert(len == MESSAGE && memcmp(sent, received, MESSAGE) == 0,
-	          "after the interrupted send(), the peer got the %d bytes once, in order "
-	          "(it got %zu bytes)",
-	          MESSAGE, len);
+	          "net_send_all: after the interrupted send(), the peer must get the %d bytes "
+	          "once, in order, and it got %zu bytes%s. An interrupted send() returns -1 and "
+	          "took nothing: go round again (continue) before buf or len move, since -1 "
+	          "is no count of bytes",
+	          MESSAGE, len, len == MESSAGE ? ", not in order" : "");
 }
 
 /* How many "first byte" events fetch_with_faults saw in its last fetch. */
@@ -310,6 +321,23 @@ Test(network, fetch_reports_a_body_cut_short_by_the_server)
 	temp_dir_free(dir);
 }
 
+Test(network, fetch_reports_a_body_broken_by_a_reset_as_a_receive_error)
+{
+	struct syscall_faults_plan plan = { 0 };
+	struct fetch_result result;
+	int rc;
+	char *dir = fetch_with_faults("/files/r.bin?size=1000000&reset=1000", &plan, &result, &rc);
+	cr_assert_neq(rc, 0, "a body cut by a connection reset must fail the download");
+	cr_assert(strstr(result.error, "connection reset") != NULL,
+	          "read_body_by_length: the server reset the connection in the middle of the "
+	          "body, and fetch failed with \"%s\": a receive error is not the server "
+	          "closing. receive_body() returns -1 after recording why (\"connection reset by "
+	          "peer while reading the body\"): return -1 then, and keep \"truncated body\" "
+	          "for a recv() of 0 bytes",
+	          result.error);
+	temp_dir_free(dir);
+}
+
 /* pieces.bin fetched with recv() bringing at most 7 bytes a call: */
 /* content_length= makes the server answer in one write (fixtures/
  * README.md): head and body reach the socket together, so the recv()
@@ -401,6 +429,13 @@ Test(network, fetch_retries_interrupted_calls)
 	          "so nothing "
 	          "went wrong: net_send_all must call send() again, and go on until the whole "
 	          "request is sent",
+	          result.error);
+	cr_assert(strncmp(result.error, "HTTP 4", 6) != 0 &&
+	                  strncmp(result.error, "HTTP 5", 6) != 0,
+	          "net_send_all: send() was interrupted by a signal (EINTR) every other call, and "
+	          "the server could not read the request: \"%s\". The request reached it "
+	          "garbled: an interrupted send() returns -1 and took nothing, so buf and len "
+	          "must not move (continue at once; -1 is no count of bytes)",
 	          result.error);
 	cr_assert_eq(rc, 0,
 	             "send() and recv() were interrupted by a signal (EINTR) every other call and "

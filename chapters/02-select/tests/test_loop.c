@@ -189,6 +189,57 @@ Test(loop, calls_the_reader_of_the_highest_descriptor)
 	close_pair(high);
 }
 
+Test(loop, a_reader_stays_registered_after_its_call)
+{
+	struct loop *loop = new_loop();
+	int sv[2];
+	make_pair(sv, 1);
+	struct probe r = { loop, sv[0], -1, NULL, 0 };
+	cr_assert_eq(loop_add_reader(loop, r.fd, on_read, &r), 0, "add_reader");
+	loop_stop(loop); /* one iteration that does not wait */
+	run_once(loop);
+	cr_assert_eq(r.calls, 1, "the reader of a readable socket ran in the first iteration");
+	cr_assert_eq(write(sv[1], "y", 1), 1, "make fd %d readable again", r.fd);
+	loop_stop(loop);
+	run_once(loop);
+	cr_assert_eq(r.calls, 2,
+	             "dispatch: the reader of fd %d ran once, and not again when its socket was "
+	             "readable in the next iteration: a registration lasts until "
+	             "loop_remove_reader (as with asyncio's add_reader), so dispatch calls the "
+	             "callback and leaves it registered",
+	             r.fd);
+	loop_free(loop);
+	close_pair(sv);
+}
+
+/* Descriptor 0 is a descriptor like any other: a program started with its
+ * standard input closed gets its first socket there. */
+Test(loop, watches_descriptor_0_like_any_other)
+{
+	trace_start();
+	struct loop *loop = new_loop();
+	int sv[2];
+	make_pair(sv, 1);
+	cr_assert(dup2(sv[0], 0) == 0, "dup2 the readable end onto descriptor 0: %s",
+	          strerror(errno));
+	struct probe r = { loop, 0, -1, NULL, 0 };
+	cr_assert_eq(loop_add_reader(loop, 0, on_read, &r), 0, "add_reader on descriptor 0");
+	loop_stop(loop); /* one iteration that does not wait */
+	run_once(loop);
+	cr_assert(select_reported(0),
+	          "build_fd_sets: select() did not report descriptor 0, registered and readable: "
+	          "0 is a descriptor like any other (a program whose standard input is closed "
+	          "gets its first socket there), so the scan of the registry starts at 0");
+	cr_assert_eq(r.calls, 1,
+	             "dispatch: select() reported descriptor 0 readable, but its reader was called "
+	             "%d times: the scan of the registry starts at descriptor 0",
+	             r.calls);
+	trace_stop();
+	loop_free(loop);
+	close_pair(sv);
+	close(0);
+}
+
 /* Fill the stack below this frame with set bits, as earlier calls leave it:
  * an fd_set that is not emptied before use then holds descriptors nobody
  * registered. */
@@ -499,6 +550,11 @@ Test(loop, a_reused_descriptor_is_not_called_for_the_old_readiness)
 	/* select() said p2[0] was readable; by b's turn, that number is a new,
 	 * quiet socket with a new reader, which must not hear of it. */
 	int called = run_once(loop);
+	cr_assert(a.calls == 0 || strncmp(journal, "r", 1) == 0,
+	          "dispatch called the reader of fd %d before that of fd %d (\"%s\"): dispatch "
+	          "walks the descriptors in ascending order, so a callback on a lower descriptor "
+	          "runs first, and may change what the higher ones find",
+	          b.fd, a.fd, journal);
 	cr_assert_eq(
 	        b.calls, 0,
 	        "dispatch called the reader registered on fd %d during this iteration, for the "

@@ -16,6 +16,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "events.h"
 #include "fetch.h"
@@ -130,6 +131,30 @@ Test(network, connect_does_not_wait_for_the_server)
 	temp_dir_free(dir);
 }
 
+Test(network, a_connect_under_way_is_reported_as_einprogress)
+{
+	struct url where;
+	const char *why;
+	cr_assert_eq(url_parse(testkit_url("/"), &where, &why), 0, "parse the fixture's URL");
+	struct addrinfo *addrs;
+	cr_assert_eq(net_resolve(where.host, where.port, &addrs), 0, "resolve the fixture");
+	struct syscall_faults_plan plan = { .connect_in_progress = true };
+	int fd = -1;
+	syscall_faults_start(&plan);
+	int rc = net_connect_start(addrs, &fd);
+	syscall_faults_stop();
+	freeaddrinfo(addrs);
+	REQUIRE_IMPLEMENTED(rc, "net_connect_start");
+	cr_assert_eq(rc, -EINPROGRESS,
+	             "net_connect_start: connect() answered EINPROGRESS, and net_connect_start "
+	             "returned %d (%s): the connection is under way, not made, and the caller "
+	             "must learn that its verdict is still to come (net_connect_result, once "
+	             "the socket is writable): return -EINPROGRESS, keeping the socket in *FD",
+	             rc, rc ? strerror(-rc) : "success");
+	cr_assert_geq(fd, 0, "net_connect_start: *FD holds the socket of the connection under way");
+	close(fd);
+}
+
 Test(network, a_connect_that_fails_after_einprogress_is_reported_and_closed)
 {
 	const char *url = testkit_url("/files/late.bin?size=500");
@@ -157,6 +182,12 @@ Test(network, a_request_sent_seven_bytes_at_a_time_arrives_whole)
 	struct outcome o;
 	download_with_faults(url, dir, &plan, &o);
 	const struct syscall_faults_record *seen = syscall_faults_record();
+	cr_assert_leq(seen->bytes_sent, want,
+	              "send_request: %zu bytes went out for a request of %zu: each net_send() "
+	              "must be offered only what is still to go, the f->request_len - f->sent "
+	              "bytes from f->request + f->sent (send() does not stop at the end of the "
+	              "request by itself)",
+	              seen->bytes_sent, want);
 	cr_assert_eq(seen->bytes_sent, want,
 	             "only %zu of the request's %zu bytes went out: send() took at most 7 bytes "
 	             "per call, as it may when the socket's buffer is nearly full (a short "
@@ -254,13 +285,19 @@ Test(network, a_full_send_buffer_returns_to_the_loop)
 	          "failed: \"%s\". "
 	          "EAGAIN means \"not now\": send_request must return STEP_WAIT",
 	          o.error);
+	cr_assert_leq(seen->bytes_sent, want,
+	              "send_request: %zu bytes went out for a request of %zu: each net_send() "
+	              "must be offered only what is still to go, the f->request_len - f->sent "
+	              "bytes from f->request + f->sent (send() does not stop at the end of the "
+	              "request by itself)",
+	              seen->bytes_sent, want);
 	cr_assert_eq(
 	        seen->bytes_sent, want,
 	        "send_request: %zu bytes went out for a request of %zu: send() took 7 bytes per "
-	        "call, so "
-	        "one send() is not the whole request. send_request must add what each "
-	        "net_send() took to f->sent and go on until all f->request_len bytes have "
-	        "gone (the download said \"%s\")",
+	        "call and answered EAGAIN every other call, and neither ends the request. "
+	        "send_request must add to f->sent what each net_send() took, and only that "
+	        "(-EAGAIN is no count of bytes: look at it before adding), and go on until "
+	        "all f->request_len bytes have gone (the download said \"%s\")",
 	        seen->bytes_sent, want, o.error);
 	cr_assert(o.rc == 0 || strstr(o.error, "waiting for the headers") == NULL,
 	          "send_request: the request's %zu bytes went out, yet the server never answered "

@@ -21,9 +21,13 @@ struct reader {
 	int fd;
 };
 
+/* How many times read_once ran. */
+static int read_once_calls;
+
 static void read_once(void *arg)
 {
 	struct reader *r = arg;
+	read_once_calls++;
 	char c;
 	cr_assert_eq(read(r->fd, &c, 1), 1, "the pipe holds a byte");
 	loop_remove_reader(r->loop, r->fd);
@@ -76,6 +80,13 @@ Test(trace, an_iteration_in_its_phases_finds_the_reader_ready)
 	            "fd_watch fd_unwatch iteration timeout register wait poll_begin fd_ready "
 	            "dispatch deadlines loop_end",
 	            names, sizeof names);
+	cr_assert(read_once_calls != 1 || strstr(names, "fd_unwatch") != NULL,
+	          "dispatch: the reader ran once and removed itself, yet the record shows no "
+	          "fd_unwatch: its registration was already gone when it called "
+	          "loop_remove_reader. A registration lasts until loop_remove_reader, as with "
+	          "asyncio's add_reader: dispatch calls the callback and leaves it registered; "
+	          "the record:\n%s",
+	          text);
 	cr_assert_str_eq(names,
 	                 "fd_watch iteration timeout register wait poll_begin fd_ready dispatch "
 	                 "fd_unwatch deadlines loop_end",

@@ -4,9 +4,15 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "alloc_faults.h"
 #include "future.h"
 #include "loop.h"
 #include "testkit.h"
@@ -209,6 +215,12 @@ Test(future, keeps_the_first_outcome)
 	void *value;
 	cr_assert_eq(result_of(f, &value), 0, "still FINISHED with its result");
 	cr_assert_eq(value, &forty_two, "and the result is the first one");
+	value = NULL;
+	cr_assert(result_of(f, &value) == 0 && value == &forty_two,
+	          "future_result handed the result out once, and the second read found %p, not "
+	          "the result: it lends the result (the future keeps it, and frees it with "
+	          "itself), so every read gives the same pointer",
+	          value);
 	cr_assert_eq(future_state(f), FUTURE_FINISHED, "state FINISHED");
 	future_free(f);
 	loop_free(loop);
@@ -243,7 +255,11 @@ Test(future, a_refused_result_is_not_taken)
 	          "a refused set_result replaced the result: future_set_result must check the "
 	          "state before it stores anything, and leave a done future exactly as it was");
 	future_free(f);
-	cr_assert_eq(freed_first, 1, "the future freed the result it owned, once");
+	cr_assert_eq(freed_first, 1,
+	             "future_set_result accepted a result with a free function, and the future's "
+	             "last future_free freed it %d times, not once: the future owns that result "
+	             "from then on, so set_result keeps FREE_RESULT beside it for future_free",
+	             freed_first);
 	cr_assert_eq(freed_second, 0,
 	             "the future freed a result that set_result refused: after -EINVAL the "
 	             "caller still owns RESULT, so future_set_result must not take it (check the "
@@ -360,22 +376,263 @@ static void relay_on(void *arg)
 		loop_call_soon(r->loop, relay_on, r);
 }
 
+/* Run BODY(ARG, FD) in a child process, which writes what it sees to FD
+ * as it goes; what it wrote comes back in OUT (SIZE bytes at most, a
+ * string). A heap broken by a hole is then reported in the test's own
+ * words, with what the child saw before it broke, not as a crash. True if
+ * the child ended normally. */
+static bool in_child(void (*body)(void *arg, int fd), void *arg, char *out, size_t size)
+{
+	int fds[2];
+	cr_assert(pipe(fds) == 0, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	pid_t pid = fork();
+	cr_assert(pid >= 0, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		body(arg, fds[1]);
+		_exit(0);
+	}
+	close(fds[1]);
+	size_t got = 0;
+	ssize_t n;
+	while (got < size - 1 && (n = read(fds[0], out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	out[got] = '\0';
+	close(fds[0]);
+	int status;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* The relay below for *ARG laps, one iteration each: "ran N". */
+static void relay_laps(void *arg, int fd)
+{
+	struct loop *loop = loop_new();
+	if (!loop)
+		return;
+	struct relay r = { loop, *(int *)arg, 0 };
+	loop_call_soon(loop, relay_on, &r);
+	for (int i = 0; i < r.laps && r.ran == i; i++) {
+		loop_run_once(loop);
+		dprintf(fd, "ran %d\n", r.ran);
+	}
+	loop_free(loop);
+}
+
 Test(future, the_ready_queue_wraps_around)
 {
 	struct loop *loop = quiet_loop();
+	loop_call_soon(loop, note_soon, "");
+	run_once(loop);
+	loop_free(loop);
 	/* One callback per iteration: the queue's head moves one slot at a time
 	 * and passes the end of the array many times over. */
-	struct relay r = { loop, 1000, 0 };
-	loop_call_soon(loop, relay_on, &r);
-	for (int i = 0; i < r.laps && r.ran == i; i++)
-		run_once(loop);
-	cr_assert_eq(
-	        r.ran, r.laps,
-	        "a callback that schedules itself again ran %d times in %d iterations: "
-	        "run_ready takes each handle from the head of the ready queue, a ring, and the "
-	        "head wraps to 0 at the capacity, as the tail does",
-	        r.ran, r.laps);
+	int laps = 1000;
+	char seen[16384];
+	bool ended = in_child(relay_laps, &laps, seen, sizeof seen);
+	int ran_count = 0;
+	for (const char *line = seen; (line = strstr(line, "ran ")) != NULL; line += 4)
+		ran_count = atoi(line + 4);
+	cr_assert(ended && ran_count == laps,
+	          "run_ready: a callback that schedules itself again, once per iteration, ran "
+	          "%d times in %d iterations%s: run_ready takes each handle from the head of "
+	          "the ready queue, a ring, and the head wraps to 0 at the capacity, as the "
+	          "tail does",
+	          ran_count, laps, ended ? "" : ", then the process broke");
+}
+
+/* x and y in one iteration, z in the next: "ran1 N ran2 M runs R". */
+static void two_iterations(void *arg, int fd)
+{
+	(void)arg;
+	struct loop *loop = loop_new();
+	if (!loop)
+		return;
+	ran[0] = '\0';
+	loop_call_soon(loop, note_soon, "x");
+	loop_call_soon(loop, note_soon, "y");
+	dprintf(fd, "ran1 %d", loop_run_once(loop));
+	loop_call_soon(loop, note_soon, "z");
+	int second = loop_run_once(loop);
+	dprintf(fd, " ran2 %d runs %s", second, ran);
 	loop_free(loop);
+}
+
+Test(future, a_second_iteration_starts_at_the_head_of_the_queue)
+{
+	struct loop *loop = quiet_loop();
+	loop_call_soon(loop, note_soon, "");
+	run_once(loop);
+	loop_free(loop);
+	char seen[512];
+	bool ended = in_child(two_iterations, NULL, seen, sizeof seen);
+	cr_assert(ended,
+	          "run_ready: x and y ran in one iteration, and the next one, with only z "
+	          "scheduled, broke the process (\"%s\"): each handle is taken off the queue "
+	          "as it runs, the head moving on and q->count going down by one, or the next "
+	          "iteration runs handles that are gone",
+	          seen);
+	const char *runs = strstr(seen, "runs ");
+	cr_assert(runs && strcmp(runs, "runs x y z ") == 0,
+	          "run_ready: x and y ran in one iteration, z was scheduled after them, and the "
+	          "runs were \"%s\": the oldest handle is q->handles[q->head], and the head "
+	          "moves on as handles are taken, so after the first iteration the queue no "
+	          "longer starts at index 0",
+	          runs ? runs + 5 : seen);
+}
+
+/* A reader that schedules a callback and removes itself: readiness that
+ * completes something, as a download's reader does. */
+struct io_then_soon {
+	struct loop *loop;
+	int fd;
+};
+
+static void read_then_schedule(void *arg)
+{
+	struct io_then_soon *io = arg;
+	strcat(ran, "io ");
+	loop_remove_reader(io->loop, io->fd);
+	loop_call_soon(io->loop, note_soon, "soon");
+}
+
+Test(future, callbacks_scheduled_by_io_wait_for_the_next_iteration)
+{
+	struct loop *loop = quiet_loop();
+	int sv[2];
+	cr_assert(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair: %s", strerror(errno));
+	cr_assert_eq(write(sv[1], "x", 1), 1, "make fd %d readable", sv[0]);
+	struct io_then_soon io = { loop, sv[0] };
+	ran[0] = '\0';
+	cr_assert_eq(loop_add_reader(loop, sv[0], read_then_schedule, &io), 0, "add_reader");
+	run_once(loop); /* the reader is registered now; it runs from the next iteration */
+	if (strcmp(ran, "io ") != 0)
+		run_once(loop);
+	cr_assert_str_eq(ran, "io ",
+	                 "run_ready: a reader called in this iteration scheduled a callback, and "
+	                 "the same iteration ran it (\"%s\"): phase 6 runs COUNT handles, the "
+	                 "number that was ready before select(), not what the queue holds once "
+	                 "the I/O callbacks have added to it",
+	                 ran);
+	run_once(loop);
+	cr_assert_str_eq(ran, "io soon ", "the next iteration runs the scheduled callback");
+	loop_free(loop);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static int callbacks_ran;
+
+static void count_callback(struct future *f, void *arg)
+{
+	(void)f;
+	(void)arg;
+	callbacks_ran++;
+}
+
+/* The holes a child below relies on, reported by name while they are stubs:
+ * a child's own assertion would not reach the test. */
+static void require_callbacks_work(void)
+{
+	struct loop *loop = quiet_loop();
+	struct future *f = new_future(loop);
+	callbacks_ran = 0;
+	for (int i = 0; i < 3; i++)
+		add_callback(f, count_callback, NULL);
+	set_result(f, NULL, NULL);
+	run_once(loop);
+	cr_assert_eq(callbacks_ran, 3,
+	             "future_add_done_callback: three callbacks were added and %d ran: each one "
+	             "goes in a slot of its own, at callbacks[callback_count], and the count "
+	             "grows by one",
+	             callbacks_ran);
+	future_free(f);
+	loop_free(loop);
+}
+
+/* Add *ARG callbacks to one future, complete it, run them: "added N ran M". */
+static void add_many(void *arg, int fd)
+{
+	int want = *(int *)arg, added = 0;
+	struct loop *loop = loop_new();
+	struct future *f = loop ? future_new(loop) : NULL;
+	if (!f)
+		return;
+	callbacks_ran = 0;
+	while (added < want && future_add_done_callback(f, count_callback, NULL) == 0)
+		added++;
+	dprintf(fd, "added %d", added);
+	future_set_result(f, NULL, NULL);
+	loop_run_once(loop);
+	dprintf(fd, " ran %d", callbacks_ran);
+	future_free(f);
+	loop_free(loop);
+}
+
+Test(future, a_future_keeps_every_callback_added_to_it)
+{
+	require_callbacks_work();
+	int want = 1000;
+	char seen[512], expected[64];
+	bool ended = in_child(add_many, &want, seen, sizeof seen);
+	snprintf(expected, sizeof expected, "added %d ran %d", want, want);
+	cr_assert(ended && strcmp(seen, expected) == 0,
+	          "future_add_done_callback: %d callbacks added to one future %s (\"%s\"): "
+	          "when callback_count reaches callback_capacity the array must grow "
+	          "(realloc), and the new size be kept in callback_capacity, or the next "
+	          "callbacks are written past the end of the array",
+	          want, ended ? "did not all run" : "broke the process", seen);
+}
+
+/* Add callbacks with every allocation refused until one add fails, then
+ * complete the future with memory back: "stored N rc R ran M". */
+static void add_until_refused(void *arg, int fd)
+{
+	(void)arg;
+	struct loop *loop = loop_new();
+	struct future *f = loop ? future_new(loop) : NULL;
+	if (!f)
+		return;
+	callbacks_ran = 0;
+	int stored = 0, rc = future_add_done_callback(f, count_callback, NULL);
+	if (rc == 0)
+		stored++;
+	alloc_faults_refuse(0, 0);
+	while (rc == 0 && stored < 4096) {
+		rc = future_add_done_callback(f, count_callback, NULL);
+		if (rc == 0)
+			stored++;
+	}
+	alloc_faults_stop();
+	dprintf(fd, "stored %d rc %d", stored, rc);
+	future_set_result(f, NULL, NULL);
+	loop_run_once(loop);
+	dprintf(fd, " ran %d", callbacks_ran);
+	future_free(f);
+	loop_free(loop);
+}
+
+Test(future, a_callback_refused_for_memory_loses_none_of_the_others)
+{
+	require_callbacks_work();
+	char seen[512];
+	bool ended = in_child(add_until_refused, NULL, seen, sizeof seen);
+	int stored = -1, rc = 0, ran_count = -2;
+	sscanf(seen, "stored %d rc %d ran %d", &stored, &rc, &ran_count);
+	cr_assert(rc == -ENOMEM,
+	          "future_add_done_callback: with every allocation refused, %d callbacks were "
+	          "added and none was refused (\"%s\"): the array holds callback_capacity "
+	          "callbacks, so once callback_count reaches it the array must grow (realloc), "
+	          "answering -ENOMEM when it cannot, and the new size be kept in "
+	          "callback_capacity",
+	          stored, seen);
+	cr_assert(ended && stored == ran_count,
+	          "future_add_done_callback: one add was refused for want of memory, and the "
+	          "callbacks added before it %s (\"%s\"): when realloc fails it returns NULL "
+	          "and leaves the old array as it was, so keep its answer in a variable of its "
+	          "own, and store it in future->callbacks only when it is not NULL",
+	          ended ? "did not all run" : "broke the process", seen);
 }
 
 Test(future, removes_every_registration_of_a_callback)
@@ -474,7 +731,11 @@ Test(future, frees_a_result_it_owns_once)
 	future_free(f);
 	cr_assert_eq(results_freed, 0, "not while a reference remains");
 	future_free(f);
-	cr_assert_eq(results_freed, 1, "once, with the last reference");
+	cr_assert_eq(results_freed, 1,
+	             "future_set_result took a result with a free function, and the last "
+	             "future_free freed it %d times, not once: the future owns that result, so "
+	             "set_result keeps FREE_RESULT beside it for future_free",
+	             results_freed);
 	loop_free(loop);
 }
 
