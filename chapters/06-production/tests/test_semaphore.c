@@ -63,11 +63,20 @@ Test(semaphore, release_wakes_the_oldest_waiter_first)
 	struct semaphore *sem = semaphore_new(loop, 1);
 	struct future *holder = acquire(sem);
 	struct future *first = acquire(sem), *second = acquire(sem);
+	cr_assert(!future_done(first) && !future_done(second),
+	          "take_or_wait: the only slot of 1 is taken, so the next two acquires must "
+	          "wait, but %s at once: a slot is free only while the counter is above 0, "
+	          "and taking it moves the counter down (counter now %d)",
+	          future_done(first) ? "the first finished" : "the second finished",
+	          semaphore_value(sem));
 	release(sem);
 	cr_assert(future_done(first) || future_done(second),
 	          "semaphore_release: two acquires wait and a slot was given back, but neither "
-	          "future finished: taking a waiter off the queue is not waking it, its future "
-	          "must get its result (future_set_result), or its task waits for ever");
+	          "future finished: with somebody waiting, the slot goes straight into the "
+	          "oldest waiter's hands, its future gets its result (future_set_result); "
+	          "taken off the queue without it, or put on the counter, the slot wakes "
+	          "nobody (counter now %d)",
+	          semaphore_value(sem));
 	cr_assert(semaphore_took(first),
 	          "take_or_wait: the released slot went to the younger waiter, not the oldest: "
 	          "waiters queue at the tail and are served from the head, first come first "

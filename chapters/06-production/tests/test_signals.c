@@ -289,8 +289,8 @@ Test(signals, a_removed_handler_is_skipped_and_the_next_signal_still_runs)
 	cr_assert_str_eq(c.order, "2",
 	                 "dispatch_signals: SIGUSR1's handler was removed after it arrived, so "
 	                 "its byte is skipped, but SIGUSR2 came after it and its callback must "
-	                 "run: a removed handler ends nothing, the bytes after it are signals "
-	                 "too (called: \"%s\")",
+	                 "run: every byte read is one signal, and a skipped one ends nothing, "
+	                 "the bytes after it are signals too (called: \"%s\")",
 	                 c.order);
 	loop_free(loop);
 }

@@ -273,7 +273,9 @@ Test(taskgroup, a_failure_while_aborting_cancels_nobody_more)
 	run_until(loop, t);
 	cr_assert_str_eq(journal, "c! ", "the block's error cancelled the task");
 	cr_assert_eq(taskgroup_error_count(p.tg), 2,
-	             "task_over: the task's error and the block's are both the group's (%zu)",
+	             "task_over: a task that fails while the group is aborting still has its "
+	             "error kept (collect), whatever else is skipped: with the block's own, the "
+	             "group must hold 2 errors, it holds %zu",
 	             taskgroup_error_count(p.tg));
 	cr_assert_eq(p.cancelling_after, 0,
 	             "task_over: the group was aborting already (the block failed) when the "

@@ -205,8 +205,9 @@ Test(timeout, a_scope_compares_with_the_count_at_enter)
 	cr_assert_eq(p.outcome, -ETIMEDOUT,
 	             "timeout_exit: the task was cancelled once before the scope opened (count "
 	             "1 at enter); the deadline made it 2, and once the scope's own is taken "
-	             "back 1 remains, no more than at enter: the cancellation was the scope's, "
-	             "a timeout (compare with the count noted at enter, not with 0); got %d (%s)",
+	             "back 1 remains, as many as at enter (<=: as many is enough): the "
+	             "cancellation was the scope's, a timeout; compare with the count noted at "
+	             "enter, not with 0; got %d (%s)",
 	             p.outcome, p.outcome ? strerror(-p.outcome) : "success");
 	cr_assert_eq(p.cancelling_after, 1, "the earlier request still counts, 1");
 	future_free(t);
@@ -226,9 +227,9 @@ Test(timeout, a_due_deadline_whose_timer_has_not_run_is_not_expired)
 	cr_assert_eq(p.outcome, 0, "the block ended with a result, and so does the scope");
 	cr_assert_eq(p.cancelling_after, 1,
 	             "timeout_exit: the deadline was due, but the scope's timer had not run "
-	             "when the block ended, so the scope cancelled nothing and has nothing to "
-	             "take back: whether the deadline came is the scope's state (EXPIRING, set "
-	             "by on_timeout), not the clock; the task's earlier request must still "
+	             "when the block ended, so the scope cancelled nothing and must take "
+	             "nothing back: task_uncancel only once on_timeout ran (the scope's state "
+	             "says so, EXPIRING, not the clock); the task's earlier request must still "
 	             "count, 1, and it is %d",
 	             p.cancelling_after);
 	future_free(t);
