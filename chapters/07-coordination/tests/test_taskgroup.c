@@ -336,7 +336,10 @@ Test(taskgroup, a_failure_after_the_parent_is_done_goes_to_the_loop)
 	                  "be cancelled or told but the loop, so the failure goes to the loop's "
 	                  "exception handler (loop_call_exception_handler), and nothing is "
 	                  "cancelled; the handler heard nothing");
-	cr_assert_eq(taskgroup_error_count(r.tg), 1, "the error is kept all the same");
+	cr_assert_eq(taskgroup_error_count(r.tg), 1,
+	             "task_over: a failed task's error is kept in the group's list (collect), "
+	             "even when its parent is done already; the group holds %zu errors, not 1",
+	             taskgroup_error_count(r.tg));
 	taskgroup_free(r.tg);
 	future_free(t);
 	loop_free(loop);
