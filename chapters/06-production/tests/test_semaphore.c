@@ -63,12 +63,28 @@ Test(semaphore, release_wakes_the_oldest_waiter_first)
 	struct semaphore *sem = semaphore_new(loop, 1);
 	struct future *holder = acquire(sem);
 	struct future *first = acquire(sem), *second = acquire(sem);
+	cr_assert(!future_done(first) && !future_done(second),
+	          "take_or_wait: the only slot of 1 is taken, so the next two acquires must "
+	          "wait, but %s at once: a slot is free only while the counter is above 0, "
+	          "and taking it moves the counter down (counter now %d)",
+	          future_done(first) ? "the first finished" : "the second finished",
+	          semaphore_value(sem));
 	release(sem);
+	cr_assert(future_done(first) || future_done(second),
+	          "semaphore_release: two acquires wait and a slot was given back, but neither "
+	          "future finished: with somebody waiting, the slot goes straight into the "
+	          "oldest waiter's hands, its future gets its result (future_set_result); "
+	          "taken off the queue without it, or put on the counter, the slot wakes "
+	          "nobody (counter now %d)",
+	          semaphore_value(sem));
 	cr_assert(semaphore_took(first),
 	          "take_or_wait: the released slot went to the younger waiter, not the oldest: "
 	          "waiters queue at the tail and are served from the head, first come first "
 	          "served, or a waiter can starve");
-	cr_assert(!future_done(second), "the younger one still waits");
+	cr_assert(!future_done(second),
+	          "semaphore_release: one release is one slot: it goes to the oldest waiter "
+	          "only, and the younger one must still wait, but it was finished too, so two "
+	          "tasks now hold the only slot of 1");
 	cr_assert_eq(semaphore_value(sem), 0,
 	             "semaphore_release: with a waiter in the queue, the slot is handed to it and "
 	             "the counter does not move (it is %d): put on the counter, the slot could be "
@@ -77,6 +93,11 @@ Test(semaphore, release_wakes_the_oldest_waiter_first)
 	struct future *late = acquire(sem);
 	cr_assert(!future_done(late), "a newcomer queues behind the waiters, even right after a "
 	                              "release");
+	cr_assert_eq(semaphore_waiting(sem), 2,
+	             "take_or_wait: the newcomer joins the queue behind the waiter still there, "
+	             "so 2 wait, but %zu do: link each new waiter after the tail, then make it "
+	             "the tail, or the next one is linked after a waiter that has left",
+	             semaphore_waiting(sem));
 	release(sem);
 	cr_assert(semaphore_took(second), "then the next one in line");
 	cr_assert(!future_done(late), "and the newcomer after it");
@@ -87,6 +108,29 @@ Test(semaphore, release_wakes_the_oldest_waiter_first)
 	future_free(first);
 	future_free(second);
 	future_free(late);
+	semaphore_free(sem);
+	loop_free(loop);
+}
+
+Test(semaphore, three_waiters_all_join_the_queue)
+{
+	struct loop *loop = loop_new();
+	struct semaphore *sem = semaphore_new(loop, 1);
+	struct future *holder = acquire(sem);
+	struct future *waiters[3];
+	for (int i = 0; i < 3; i++)
+		waiters[i] = acquire(sem);
+	cr_assert_eq(semaphore_waiting(sem), 3,
+	             "take_or_wait: three acquires found no free slot, so all three wait, each "
+	             "at the back of the queue, but %zu do: after linking the new waiter behind "
+	             "the tail, it becomes the tail",
+	             semaphore_waiting(sem));
+	for (int i = 0; i < 4; i++)
+		release(sem);
+	cr_assert_eq(semaphore_value(sem), 1, "all given back");
+	for (int i = 0; i < 3; i++)
+		future_free(waiters[i]);
+	future_free(holder);
 	semaphore_free(sem);
 	loop_free(loop);
 }

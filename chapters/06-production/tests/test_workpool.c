@@ -231,6 +231,42 @@ static int quick_job(void *arg)
 	return 0;
 }
 
+/* What the loop's exception handler heard: a reader that fails says so. */
+static char heard[160];
+
+static void hear(const char *message, void *arg)
+{
+	(void)arg;
+	snprintf(heard, sizeof heard, "%s", message);
+}
+
+static void wait_until_started(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	while (!g->started)
+		pthread_cond_wait(&g->opened, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+}
+
+static void open_gate(struct gate *g)
+{
+	pthread_mutex_lock(&g->lock);
+	g->open = true;
+	pthread_cond_broadcast(&g->opened);
+	pthread_mutex_unlock(&g->lock);
+}
+
+/* complete_jobs failed, and the loop was told: name the likely cause. */
+static void require_wake_up_heard_nothing(void)
+{
+	cr_assert_str_empty(heard,
+	                    "complete_jobs: the wake-up failed, and the loop was told \"%s\": "
+	                    "an eventfd's counter is 8 bytes, read it into a uint64_t; a "
+	                    "shorter read is refused (EINVAL), and the jobs on the DONE list "
+	                    "are never finished",
+	                    heard);
+}
+
 /* One worker takes the jobs in order and puts each on the DONE list before
  * it takes the next: once the last job, a gate, has started, the four
  * before it are all on the list, and one wake-up must finish them all.
@@ -256,9 +292,12 @@ Test(workpool, one_wake_up_finishes_every_job_on_the_done_list)
 	while (!g.started)
 		pthread_cond_wait(&g.opened, &g.lock);
 	pthread_mutex_unlock(&g.lock);
+	loop_set_exception_handler(loop, hear, NULL);
+	heard[0] = '\0';
 	int rc = loop_run_once(loop);
 	REQUIRE_IMPLEMENTED(rc, "complete_jobs");
 	cr_assert(rc >= 0, "loop_run_once: %s", strerror(-rc));
+	require_wake_up_heard_nothing();
 	int finished = 0;
 	for (int i = 0; i < 4; i++)
 		finished += future_done(quick[i]);
@@ -305,9 +344,14 @@ Test(workpool, a_wake_up_reads_the_counter_back_to_zero)
 	while (!g.started)
 		pthread_cond_wait(&g.opened, &g.lock);
 	pthread_mutex_unlock(&g.lock);
+	loop_set_exception_handler(loop, hear, NULL);
+	heard[0] = '\0';
 	int rc = loop_run_once(loop);
 	REQUIRE_IMPLEMENTED(rc, "complete_jobs");
-	cr_assert(future_done(quick), "the wake-up finished the quick job");
+	require_wake_up_heard_nothing();
+	cr_assert(future_done(quick),
+	          "complete_jobs: the eventfd woke the loop with the quick job on the DONE list, "
+	          "and the wake-up did not finish it");
 	struct pollfd watch = { .fd = wake_fd, .events = POLLIN };
 	cr_assert_eq(poll(&watch, 1, 0), 0,
 	             "complete_jobs: the eventfd is still readable after the wake-up took the "
@@ -323,6 +367,105 @@ Test(workpool, a_wake_up_reads_the_counter_back_to_zero)
 	future_exception(gated, &error); /* its -EIO is expected: read, not reported */
 	future_free(quick);
 	future_free(gated);
+	workpool_free(pool);
+	loop_free(loop);
+}
+
+/*
+ * The race between the loop and a worker, made to happen every time.
+ * This binary is linked with --wrap=pthread_mutex_unlock (see the
+ * Makefile): the probe below sees each unlock. When the loop's thread
+ * unlocks the pool's mutex inside complete_jobs, which is take_done
+ * giving the list back, the probe lets a gated job end and waits until
+ * the worker has put it on the DONE list and written its 1 (the worker
+ * does both under the mutex, and unlocks it next to start the job after).
+ * If complete_jobs reset the counter before it took the list, that 1
+ * stays in the counter and the loop wakes again for the job; if it reset
+ * the counter after, the 1 is read away, and the job sits on the list
+ * with nothing to wake the loop for it.
+ */
+static struct gate probe_gate = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	                           .opened = PTHREAD_COND_INITIALIZER };
+static struct gate last_gate = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	                          .opened = PTHREAD_COND_INITIALIZER };
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	atomic_bool armed;        /* the loop's next unlock of another mutex fires it */
+	atomic_bool watch_worker; /* the worker's next unlock is reported */
+	bool worker_passed;
+	pthread_t loop_thread;
+	int fired;
+} probe = { .lock = PTHREAD_MUTEX_INITIALIZER, .changed = PTHREAD_COND_INITIALIZER };
+
+int __real_pthread_mutex_unlock(pthread_mutex_t *mutex);
+
+int __wrap_pthread_mutex_unlock(pthread_mutex_t *mutex)
+{
+	int rc = __real_pthread_mutex_unlock(mutex);
+	if (mutex == &probe.lock || mutex == &probe_gate.lock || mutex == &last_gate.lock)
+		return rc; /* the test's own */
+	pthread_t self = pthread_self();
+	if (atomic_load(&probe.armed) && pthread_equal(self, probe.loop_thread)) {
+		atomic_store(&probe.armed, false);
+		probe.fired++;
+		atomic_store(&probe.watch_worker, true);
+		open_gate(&probe_gate);
+		pthread_mutex_lock(&probe.lock);
+		while (!probe.worker_passed)
+			pthread_cond_wait(&probe.changed, &probe.lock);
+		pthread_mutex_unlock(&probe.lock);
+	} else if (atomic_load(&probe.watch_worker) && !pthread_equal(self, probe.loop_thread)) {
+		/* The one worker: it unlocks the pool's mutex to run the next job. */
+		atomic_store(&probe.watch_worker, false);
+		pthread_mutex_lock(&probe.lock);
+		probe.worker_passed = true;
+		pthread_cond_broadcast(&probe.changed);
+		pthread_mutex_unlock(&probe.lock);
+	}
+	return rc;
+}
+
+Test(workpool, a_job_done_while_the_list_is_taken_wakes_the_loop_again)
+{
+	struct loop *loop = backend_loop("epoll");
+	syscall_faults_start(&(struct syscall_faults_plan){ 0 });
+	struct workpool *pool = new_pool(loop, 1);
+	syscall_faults_stop();
+	int wake_fd = syscall_faults_record()->eventfd;
+	cr_assert(wake_fd >= 0, "the pool made its eventfd");
+	/* One worker, three jobs in order: the quick one, the one the probe
+	 * lets go, and one that waits until the end. */
+	struct future *quick = workpool_submit(pool, quick_job, NULL);
+	struct future *raced = workpool_submit(pool, wait_at_gate, &probe_gate);
+	struct future *last = workpool_submit(pool, wait_at_gate, &last_gate);
+	cr_assert(quick && raced && last, "workpool_submit");
+	wait_until_started(&probe_gate); /* the quick job is on the list, its 1 counted */
+	probe.loop_thread = pthread_self();
+	atomic_store(&probe.armed, true);
+	int rc = loop_run_once(loop);
+	atomic_store(&probe.armed, false);
+	REQUIRE_IMPLEMENTED(rc, "complete_jobs");
+	cr_assert(rc >= 0, "loop_run_once: %s", strerror(-rc));
+	cr_assert(future_done(quick), "complete_jobs: the wake-up finished the quick job");
+	cr_assert_eq(probe.fired, 1, "complete_jobs takes the DONE list under the pool's mutex");
+	struct pollfd watch = { .fd = wake_fd, .events = POLLIN };
+	cr_assert_eq(poll(&watch, 1, 0), 1,
+	             "complete_jobs: a worker put a job on the DONE list and wrote its 1 while "
+	             "the wake-up was taking the list, and now nothing will wake the loop for "
+	             "that job: reset the counter (read the eventfd) before taking the list, so "
+	             "that a 1 written after the read stays in the counter; read after, and it "
+	             "is read away with the job left behind");
+	cr_assert(loop_run_once(loop) >= 0, "loop_run_once");
+	cr_assert(future_done(raced), "the next wake-up finishes the job that raced");
+	open_gate(&last_gate);
+	cr_assert_eq(loop_run(loop), 0, "loop_run waits for the last job");
+	const struct future_error *error;
+	future_exception(raced, &error); /* their -EIO is expected: read, not reported */
+	future_exception(last, &error);
+	future_free(quick);
+	future_free(raced);
+	future_free(last);
 	workpool_free(pool);
 	loop_free(loop);
 }

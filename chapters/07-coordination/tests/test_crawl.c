@@ -93,6 +93,20 @@ static int links_elsewhere(const struct run *run)
  * once, on the first page that links to it. Each check names the part of
  * add_url's contract whose failure it shows.
  */
+/* Page lines whose URL is not one at all: each says "] page", spaces,
+ * then the URL it fetched, which starts with http://. */
+static int page_lines_without_a_url(const char *out)
+{
+	int count = 0;
+	for (const char *at = strstr(out, "] page "); at; at = strstr(at + 1, "] page ")) {
+		const char *url = at + strlen("] page ");
+		while (*url == ' ')
+			url++;
+		count += strncmp(url, "http://", strlen("http://")) != 0;
+	}
+	return count;
+}
+
 Test(crawl, links_are_counted_new_once_and_other_hosts_apart)
 {
 	struct run run;
@@ -103,6 +117,12 @@ Test(crawl, links_are_counted_new_once_and_other_hosts_apart)
 	run_crawl(&run, args);
 	cr_assert(!strstr(run.err, "not implemented yet"), "%s", run.err);
 	int pages = occurrences(run.out, "] page ");
+	cr_assert(!strstr(run.err, "not an http:// URL") && page_lines_without_a_url(run.out) == 0,
+	          "add_url: the crawl fetched URLs that no page links to (%d page lines name "
+	          "no http:// URL): queue the seen set's own copy (urlset_url), which lives as "
+	          "long as the crawler; the URL add_url is given is borrowed, and its buffer is "
+	          "reused for the next link before a worker takes it off the queue; stderr:\n%s",
+	          page_lines_without_a_url(run.out), run.err);
 	cr_assert(!strstr(run.err, "elsewhere.invalid"),
 	          "add_url: a link to another origin (host or port: the URL does not start "
 	          "with the root's origin) is counted in counts.outside and not followed; this "
@@ -115,10 +135,11 @@ Test(crawl, links_are_counted_new_once_and_other_hosts_apart)
 	          pages);
 	int elsewhere = links_elsewhere(&run);
 	cr_assert(elsewhere <= pages,
-	          "add_url: a link of the site is one whose URL starts with the root's origin "
-	          "(scheme, host and port: compare that many characters, not the whole URL); "
-	          "each page links to one page elsewhere, yet %d links were counted elsewhere "
-	          "for %d pages fetched:\n%s",
+	          "add_url: counts.outside counts the links to another origin only: a link "
+	          "of the site is one whose URL starts with the root's origin (scheme, host "
+	          "and port: compare that many characters, not the whole URL), and it is "
+	          "never counted there, new or seen before; each page links to one page "
+	          "elsewhere, yet %d links were counted elsewhere for %d pages fetched:\n%s",
 	          elsewhere, pages, run.out);
 	expect_pages_once(&run, 12);
 	cr_assert_eq(run.status, 0, "no broken link: exit 0; stderr:\n%s", run.err);

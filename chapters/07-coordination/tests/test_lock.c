@@ -262,7 +262,11 @@ Test(lock, a_release_skips_a_waiter_cancelled_at_the_same_time)
 	future_set_result(fa, NULL, NULL);
 	cancel(tb, NULL);
 	run_once(loop);
-	cr_assert(!lock_locked(lock), "A released it; C has not run yet");
+	cr_assert(!lock_locked(lock),
+	          "claim_or_pass: the lock is held, yet A released it and C has not run yet: "
+	          "B was cancelled while it waited (WAITER_CANCELLED), and a waiter that was "
+	          "not woken never takes the lock; only WAITER_WOKEN sets locked, the other "
+	          "two endings pass the turn on");
 	cr_assert(future_done(ta) && future_cancelled(tb), "A is done, B cancelled");
 	run_iterations(loop, 2);
 	cr_assert(future_done(tc),
@@ -308,7 +312,13 @@ Test(lock, cancel_and_release_in_one_callback_take_the_lock_once)
 	run_until(loop, t1);
 	cr_assert(future_cancelled(t1), "t1 ends CANCELLED");
 	run_iterations(loop, 2);
-	cr_assert(future_done(t2) && !future_done(t3), "t2 took the lock, t3 still waits");
+	cr_assert(future_done(t2), "t2 took the lock (the journal says \"%s\")", journal);
+	cr_assert(!future_done(t3),
+	          "claim_or_pass: t1 was cancelled and passed its turn on: one turn wakes one "
+	          "waiter, the first in line (wake_up_first), and t2 took the lock, so t3 must "
+	          "still wait; it got the lock as well, and two tasks held it at once (the "
+	          "journal says \"%s\")",
+	          journal);
 	cr_assert_str_eq(journal, "t1! t2 ", "the lock was taken once");
 	cancel(t3, NULL);
 	run_until(loop, t3);

@@ -4,6 +4,7 @@
  * happens to an item handed to a getter whose task is cancelled before
  * it runs. Several tests are CPython's own (test_queues.py).
  */
+#include "alloc_faults.h"
 #include "coord.h"
 #include "queues.h"
 
@@ -323,5 +324,36 @@ Test(queues, freeing_it_cancels_the_waiters)
 	future_free(getter);
 	future_free(putter);
 	future_free(joiner);
+	loop_free(loop);
+}
+
+/* An item that cannot be stored (out of memory) changes nothing: it is
+ * not counted as work, so join() does not wait for an item that is not
+ * there and that nobody will ever call task_done for. */
+Test(queues, an_item_that_cannot_be_stored_changes_nothing)
+{
+	struct loop *loop = quiet_loop();
+	struct queue *q = queue_new(loop, 0);
+	cr_assert(q != NULL, "queue_new");
+	int item = 1;
+	alloc_faults_refuse(0, 0); /* every allocation fails */
+	int rc = queue_put_nowait(q, &item);
+	alloc_faults_stop();
+	REQUIRE_IMPLEMENTED(rc, "store");
+	cr_assert_eq(rc, -ENOMEM, "the first item needs room, which cannot be had: -ENOMEM (got %d)",
+	             rc);
+	cr_assert_eq(queue_unfinished(q), 0,
+	             "store: the item was refused (-ENOMEM), so nothing may have changed, but "
+	             "it counts as unfinished work (%zu): push the item first, and count it "
+	             "only once it is in; join() would wait for ever for an item that is not "
+	             "there",
+	             queue_unfinished(q));
+	struct future *join = queue_join(q);
+	cr_assert(join != NULL, "queue_join");
+	cr_assert(future_done(join),
+	          "store: nothing is in the queue and nothing is unfinished, so join() is done "
+	          "at once; a refused item must leave the finished event set");
+	future_free(join);
+	queue_free(q);
 	loop_free(loop);
 }

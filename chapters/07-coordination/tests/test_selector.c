@@ -225,11 +225,51 @@ Test(selector, epoll_asks_the_kernel_for_the_timeout_rounded_up)
 	int count = selector_wait(selector, 1500, events, 4);
 	syscall_faults_stop();
 	REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
-	cr_assert_eq(count, 0, "nothing registered, nothing ready");
+	cr_assert_eq(count, 0,
+	             "epoll_wait_ready: nothing is registered, so the wait sleeps and reports 0 "
+	             "events, but it returned %d (%s): epoll_wait refuses a request for 0 "
+	             "records (EINVAL), so with no room (nothing watched yet, or a CAPACITY of 0) "
+	             "ask it for one record, a spare, only to sleep",
+	             count, count < 0 ? strerror(-count) : "not an error");
 	cr_assert_eq(syscall_faults_record()->epoll_timeout_ms, 2,
 	             "epoll_wait_ready: a wait of 1,500 µs must ask epoll_wait for 2 ms, rounded "
 	             "up (selector_timeout_ms): it asked for %d ms, and a wait that ends before "
 	             "the deadline makes the loop spin until it comes",
 	             syscall_faults_record()->epoll_timeout_ms);
+	selector_free(selector);
+}
+
+/* Six descriptors ready, room for two: the caller's CAPACITY is the limit,
+ * whatever the backend's own buffer could hold; the rest waits for the
+ * next call (they are still ready then). The entries past the room keep
+ * what the test put there. */
+Test(selector, epoll_writes_no_more_than_capacity)
+{
+	struct selector *selector = new_selector("epoll");
+	int pairs[6][2];
+	for (int i = 0; i < 6; i++) {
+		make_socketpair(pairs[i]);
+		put_byte(pairs[i][1]);
+		cr_assert_eq(selector_modify(selector, pairs[i][0], 0, SELECTOR_READ), 0, "watch %d",
+		             i);
+	}
+	struct selector_event events[8];
+	for (int i = 0; i < 8; i++)
+		events[i] = (struct selector_event){ -7, -7 };
+	int count = selector_wait(selector, 0, events, 2);
+	REQUIRE_IMPLEMENTED(count, "epoll_wait_ready");
+	int touched = 0;
+	for (int i = 2; i < 8; i++)
+		touched += events[i].fd != -7 || events[i].mask != -7;
+	cr_assert(count == 2 && touched == 0,
+	          "epoll_wait_ready: six descriptors are ready and the caller has room for 2, so "
+	          "it gets 2 entries and the rest wait for the next call; it returned %d and "
+	          "wrote %d entries past the room: ask epoll_wait for the smaller of CAPACITY and "
+	          "the buffer, or the kernel's answer overruns the caller's array",
+	          count, touched);
+	for (int i = 0; i < 6; i++) {
+		cr_assert_eq(selector_modify(selector, pairs[i][0], SELECTOR_READ, 0), 0, "forget");
+		close_pair(pairs[i]);
+	}
 	selector_free(selector);
 }

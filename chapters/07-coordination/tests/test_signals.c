@@ -272,3 +272,25 @@ Test(signals, an_empty_pipe_ends_the_reading_and_nothing_else)
 	             calls);
 	loop_free(loop);
 }
+
+/* Two signals in the pipe, the first one's handler removed before the
+ * loop reads them: the removed one is skipped, and the one after it is
+ * still heard. Another handler is left, so the pipe stays open. */
+Test(signals, a_removed_handler_is_skipped_and_the_next_signal_still_runs)
+{
+	struct loop *loop = backend_loop("epoll");
+	struct catcher c = { .loop = loop };
+	cr_assert_eq(loop_add_signal_handler(loop, SIGUSR1, on_usr1, &c), 0, "add SIGUSR1");
+	cr_assert_eq(loop_add_signal_handler(loop, SIGUSR2, on_usr2, &c), 0, "add SIGUSR2");
+	raise(SIGUSR1);
+	raise(SIGUSR2);
+	cr_assert_eq(loop_remove_signal_handler(loop, SIGUSR1), 1, "remove SIGUSR1");
+	run_a_little(loop);
+	cr_assert_str_eq(c.order, "2",
+	                 "dispatch_signals: SIGUSR1's handler was removed after it arrived, so "
+	                 "its byte is skipped, but SIGUSR2 came after it and its callback must "
+	                 "run: every byte read is one signal, and a skipped one ends nothing, "
+	                 "the bytes after it are signals too (called: \"%s\")",
+	                 c.order);
+	loop_free(loop);
+}

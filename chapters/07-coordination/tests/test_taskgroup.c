@@ -21,6 +21,7 @@ struct job {
 	double delay;
 	int fail;
 	bool catches;
+	int fail_on_cancel; /* not 0: a cancellation is caught, then it fails with this */
 	int outcome;
 	char word[24];
 };
@@ -33,6 +34,8 @@ static int job_step(struct task *task, void *frame)
 	if (j->outcome == -ECANCELED) {
 		snprintf(j->word, sizeof j->word, "%s%s", j->name, j->catches ? "~" : "!");
 		write_down(j->word);
+		if (j->fail_on_cancel)
+			return task_raise(task, j->fail_on_cancel, "cleanup failed");
 		if (!j->catches)
 			return task_raise(task, -ECANCELED, NULL);
 		return task_return(task, NULL, NULL);
@@ -249,6 +252,96 @@ Test(taskgroup, an_error_in_the_block_cancels_the_tasks)
 	cr_assert_eq(p.exit_outcome, -EDOM, "the block's error comes out of the exit");
 	cr_assert_eq(taskgroup_error_count(p.tg), 1, "as the group's one error");
 	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* The block failed, so the group is aborting already, and a task that
+ * the abort cancelled fails while it cleans up. Its error is collected,
+ * but the parent is not cancelled for it: the group did not cancel the
+ * parent this time, so the exit (which has run) takes nothing back, and a
+ * cancel now would be left over on the parent. Python agrees:
+ * task.cancelling() is 0 after the ExceptionGroup. */
+Test(taskgroup, a_failure_while_aborting_cancels_nobody_more)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	journal_reset();
+	struct job jobs[] = { { .name = "c", .delay = 5, .fail_on_cancel = -EPIPE } };
+	struct parent p = { .jobs = jobs, .job_count = 1, .body_fail = -EDOM };
+	struct future *t = start_parent(loop, &p);
+	run_until(loop, t);
+	cr_assert_str_eq(journal, "c! ", "the block's error cancelled the task");
+	cr_assert_eq(taskgroup_error_count(p.tg), 2,
+	             "task_over: a task that fails while the group is aborting still has its "
+	             "error kept (collect), whatever else is skipped: with the block's own, the "
+	             "group must hold 2 errors, it holds %zu",
+	             taskgroup_error_count(p.tg));
+	cr_assert_eq(p.cancelling_after, 0,
+	             "task_over: the group was aborting already (the block failed) when the "
+	             "task failed, so the parent must not be cancelled again: nobody is left "
+	             "to take that cancel back, and the parent's count stays at %d instead of "
+	             "0 (cancel the parent only when the group is not aborting already)",
+	             p.cancelling_after);
+	taskgroup_free(p.tg);
+	future_free(t);
+	loop_free(loop);
+}
+
+/* A parent that is done before its group's task fails (it never awaited
+ * the exit): nobody can be cancelled for the failure, and nobody would
+ * see it, so the loop's exception handler hears of it (CPython's
+ * _on_task_done does the same). */
+struct runaway {
+	int resume_point;
+	struct loop *loop;
+	struct taskgroup *tg;
+	struct job bad;
+};
+
+static int runaway_step(struct task *task, void *frame)
+{
+	struct runaway *r = frame;
+	CORO_BEGIN(r);
+	r->tg = taskgroup_new(task);
+	cr_assert(r->tg != NULL, "taskgroup_new");
+	r->bad = (struct job){ .loop = r->loop, .name = "bad", .delay = 0.1, .fail = -EDOM };
+	future_free(taskgroup_create_task(r->tg, "bad", job_step, &r->bad, NULL));
+	CORO_END(task, r);
+}
+
+static char heard[160];
+
+static void hear(const char *message, void *arg)
+{
+	(void)arg;
+	snprintf(heard, sizeof heard, "%s", message);
+}
+
+Test(taskgroup, a_failure_after_the_parent_is_done_goes_to_the_loop)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	loop_set_exception_handler(loop, hear, NULL);
+	heard[0] = '\0';
+	struct runaway r = { .loop = loop };
+	struct future *t = task_create(loop, "runaway", runaway_step, &r, NULL);
+	cr_assert(t != NULL, "task_create");
+	run_until(loop, t);
+	cr_assert(future_done(t) && !future_cancelled(t), "the parent returned at once");
+	int rc = loop_run(loop);
+	REQUIRE_NO_STUB(); /* task_over's stub runs in a done-callback: name it */
+	cr_assert_eq(rc, 0, "loop_run: the failing task runs to its end");
+	cr_assert_str_neq(heard, "",
+	                  "task_over: a task failed (-EDOM) after its parent was done: nobody can "
+	                  "be cancelled or told but the loop, so the failure goes to the loop's "
+	                  "exception handler (loop_call_exception_handler), and nothing is "
+	                  "cancelled; the handler heard nothing");
+	cr_assert_eq(taskgroup_error_count(r.tg), 1,
+	             "task_over: a failed task's error is kept in the group's list (collect), "
+	             "even when its parent is done already; the group holds %zu errors, not 1",
+	             taskgroup_error_count(r.tg));
+	taskgroup_free(r.tg);
 	future_free(t);
 	loop_free(loop);
 }

@@ -18,6 +18,8 @@ struct scoped {
 	int resume_point;
 	struct loop *loop;
 	double delay, work, inner;
+	bool catches;  /* the block catches a cancellation of its sleep ... */
+	int caught_as; /* ... and ends with this instead (0, or an error of its own) */
 	struct timeout *scope, *inner_scope;
 	int outcome, inner_outcome;
 	double when;
@@ -36,6 +38,8 @@ static int scoped_step(struct task *task, void *frame)
 	if (s->inner > 0)
 		s->inner_scope = timeout_enter(task, s->inner);
 	CORO_TRY_AWAIT(task, s, sleep_for(s->loop, s->work), s->outcome);
+	if (s->catches && s->outcome == -ECANCELED)
+		s->outcome = s->caught_as;
 	if (s->inner_scope)
 		s->outcome = s->inner_outcome = timeout_exit(s->inner_scope, s->outcome);
 	s->expired = timeout_expired(s->scope);
@@ -103,6 +107,133 @@ static bool deadline_timer_cancelled(void)
 	}
 	cr_assert_fail("the record shows no timer calling on_timeout: callbacks \"%s\"", callbacks);
 	return false;
+}
+
+/* The deadline came, and the block caught the cancellation and ended by
+ * itself: with a result (Python: `except CancelledError: pass`), or with
+ * an error of its own. Either way that is how the block ended, not a
+ * timeout, and the scope still takes its own cancel back. */
+Test(timeout, a_block_that_caught_the_cancellation_ends_as_it_ended)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct scoped s = { .delay = 1, .work = 10, .catches = true, .caught_as = 0 };
+	struct future *t = start(loop, &s);
+	run_until(loop, t);
+	cr_assert(s.expired, "the deadline came");
+	cr_assert_eq(s.outcome, 0,
+	             "timeout_exit: the deadline came, but the block caught the cancellation "
+	             "and ended with a result: only a block that ends CANCELLED (-ECANCELED) "
+	             "becomes a timeout, any other outcome goes on as it is; got %d (%s)",
+	             s.outcome, s.outcome ? strerror(-s.outcome) : "success");
+	cr_assert_eq(s.cancelling_after, 0,
+	             "timeout_exit: the deadline came, so the scope cancelled the task and must "
+	             "take that cancel back (task_uncancel) however the block ended, caught or "
+	             "not; the count is %d, not 0, and the task would look cancelled to the "
+	             "next scope or task group",
+	             s.cancelling_after);
+	struct scoped s2 = { .delay = 1, .work = 10, .catches = true, .caught_as = -EIO };
+	struct future *t2 = start(loop, &s2);
+	run_until(loop, t2);
+	cr_assert_eq(s2.outcome, -EIO,
+	             "timeout_exit: the deadline came, but the block ended with an error of its "
+	             "own (-EIO), not cancelled: the error goes on as it is, not as a timeout; "
+	             "got %d (%s)",
+	             s2.outcome, s2.outcome ? strerror(-s2.outcome) : "success");
+	cr_assert_eq(s2.cancelling_after, 0,
+	             "timeout_exit: a scope whose deadline came takes its own cancel back "
+	             "whatever the block ended with; the count is %d",
+	             s2.cancelling_after);
+	future_free(t);
+	future_free(t2);
+	loop_free(loop);
+}
+
+/* A task that was cancelled once and caught it, without taking that
+ * request back: then it opens a scope, which notes the count, 1. */
+struct precancelled {
+	int resume_point;
+	struct loop *loop;
+	double delay; /* the scope's */
+	bool at_once; /* the block ends at once, no await: its deadline is due,
+	               * but its timer has not run yet */
+	struct timeout *scope;
+	int caught, outcome;
+	bool expired;
+	int cancelling_after;
+};
+
+static int precancelled_step(struct task *task, void *frame)
+{
+	struct precancelled *p = frame;
+	CORO_BEGIN(p);
+	CORO_TRY_AWAIT(task, p, sleep_for(p->loop, 0.5), p->caught);
+	p->scope = timeout_enter(task, p->delay);
+	cr_assert(p->scope != NULL, "timeout_enter");
+	p->outcome = 0;
+	if (!p->at_once)
+		CORO_TRY_AWAIT(task, p, sleep_for(p->loop, 10), p->outcome);
+	p->expired = timeout_expired(p->scope);
+	p->outcome = timeout_exit(p->scope, p->outcome);
+	REQUIRE_IMPLEMENTED(p->outcome, "timeout_exit");
+	p->cancelling_after = task_cancelling(task_future(task));
+	CORO_END(task, p);
+}
+
+static struct future *start_precancelled(struct loop *loop, struct precancelled *p)
+{
+	p->loop = loop;
+	struct future *t = task_create(loop, "precancelled", precancelled_step, p, NULL);
+	cr_assert(t != NULL, "task_create");
+	run_once(loop); /* it waits in its first sleep */
+	cancel(t, "caught");
+	return t;
+}
+
+/* CPython: the scope compares with the count it noted at enter, not with
+ * 0. A task cancelled before (and that went on) has 1 already; the
+ * deadline makes it 2, and back to 1 it is the scope's own. */
+Test(timeout, a_scope_compares_with_the_count_at_enter)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct precancelled p = { .delay = 1 };
+	struct future *t = start_precancelled(loop, &p);
+	run_until(loop, t);
+	cr_assert_eq(p.caught, -ECANCELED, "the first sleep was cancelled, and the task caught it");
+	cr_assert(p.expired, "the deadline came");
+	cr_assert_eq(p.outcome, -ETIMEDOUT,
+	             "timeout_exit: the task was cancelled once before the scope opened (count "
+	             "1 at enter); the deadline made it 2, and once the scope's own is taken "
+	             "back 1 remains, as many as at enter (<=: as many is enough): the "
+	             "cancellation was the scope's, a timeout; compare with the count noted at "
+	             "enter, not with 0; got %d (%s)",
+	             p.outcome, p.outcome ? strerror(-p.outcome) : "success");
+	cr_assert_eq(p.cancelling_after, 1, "the earlier request still counts, 1");
+	future_free(t);
+	loop_free(loop);
+}
+
+/* A deadline that is due when the block ends, but whose timer has not
+ * run yet: the scope never cancelled anything. */
+Test(timeout, a_due_deadline_whose_timer_has_not_run_is_not_expired)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	struct precancelled p = { .delay = 0, .at_once = true };
+	struct future *t = start_precancelled(loop, &p);
+	run_until(loop, t);
+	cr_assert(!p.expired, "on_timeout has not run when the block ends");
+	cr_assert_eq(p.outcome, 0, "the block ended with a result, and so does the scope");
+	cr_assert_eq(p.cancelling_after, 1,
+	             "timeout_exit: the deadline was due, but the scope's timer had not run "
+	             "when the block ended, so the scope cancelled nothing and must take "
+	             "nothing back: task_uncancel only once on_timeout ran (the scope's state "
+	             "says so, EXPIRING, not the clock); the task's earlier request must still "
+	             "count, 1, and it is %d",
+	             p.cancelling_after);
+	future_free(t);
+	loop_free(loop);
 }
 
 /* CPython's test_timeout_not_called: a block done in time is not
