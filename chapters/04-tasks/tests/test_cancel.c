@@ -233,9 +233,12 @@ Test(cancel, a_kept_cancellation_that_the_awaited_future_refuses_stays_kept)
 	 * queue behind the task's first step: the gather is pending, but
 	 * it has no child left to cancel, so it refuses (returns false). */
 	future_set_result(child, NULL, NULL);
-	run_until(loop, task);
+	run_once(loop);
 	require_stepped(task);
 	REQUIRE_NO_STUB();
+	cr_assert(!future_done(task), "suspend_on: a task that awaits a pending future (here the "
+	                              "gather) is suspended, not over");
+	run_until(loop, task);
 	cr_assert(future_done(all) && !future_cancelled(all), "the gather ended with its result");
 	cr_assert_eq(p.outcome, -ECANCELED,
 	             "suspend_on: the task cancelled itself, then awaited a gather that refused "
@@ -292,6 +295,11 @@ Test(cancel, a_request_passed_on_to_a_task_that_catches_it_is_over)
 	run_once(loop);
 	require_stepped(outer_task);
 	cr_assert_eq(cancel(outer_task, "stop"), 1, "the outer task can be cancelled");
+	cr_assert(future_cancelled(target),
+	          "request_cancel: the outer task was waiting on a task, and the future that "
+	          "task awaits is not cancelled: cancelling a waiting task cancels the future it "
+	          "awaits at once, and a task's future passes it down the chain (asyncio: "
+	          "Task.cancel cancels _fut_waiter)");
 	run_until(loop, outer_task);
 	cr_assert_eq(inner.outcome, -ECANCELED, "the inner task met the cancellation and caught it");
 	cr_assert_eq(outer.outcome, 0,
@@ -305,7 +313,11 @@ Test(cancel, a_request_passed_on_to_a_task_that_catches_it_is_over)
 	void *value = NULL;
 	cr_assert_eq(future_result(outer_task, &value), 0, "the outer task finishes normally");
 	cr_assert_str_eq(value, "caught", "with the inner task's result");
-	cr_assert_eq(task_cancelling(outer_task), 1, "the request still counts");
+	cr_assert_eq(task_cancelling(outer_task), 1,
+	             "request_cancel: a request passed on to the awaited future counts as much "
+	             "as one kept for the next step; task_cancelling says %d, not 1 (asyncio: "
+	             "cancel() counts every request it accepts, _num_cancels_requested += 1)",
+	             task_cancelling(outer_task));
 	future_free(outer_task);
 	future_free(inner_task);
 	future_free(target);
@@ -328,6 +340,54 @@ Test(cancel, two_requests_before_the_first_step_keep_the_last_message)
 	                 "earlier (asyncio: self._cancel_message = msg at every cancel())");
 	cr_assert_eq(task_cancelling(task), 2, "both requests count");
 	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+/* A coroutine that catches the cancellation of its first await, then
+ * awaits LATER, a pending future the test completes, and returns. */
+struct stubborn {
+	int resume_point;
+	struct future *target, *later; /* borrowed: the test owns them */
+	int outcome, second;
+};
+
+static int stubborn_step(struct task *task, void *frame)
+{
+	struct stubborn *s = frame;
+	CORO_BEGIN(s);
+	CORO_TRY_AWAIT(task, s, future_retain(s->target), s->outcome);
+	CORO_TRY_AWAIT(task, s, future_retain(s->later), s->second);
+	return task_return(task, "caught", NULL);
+	CORO_END(task, s);
+}
+
+Test(cancel, a_caught_cancellation_does_not_cancel_the_next_wait)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop), *later = new_future(loop);
+	struct stubborn s = { .target = target, .later = later };
+	struct future *task = task_create(loop, "stubborn", stubborn_step, &s, NULL);
+	cr_assert(task != NULL, "task_create returns the task's future");
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(cancel(task, "once"), 1, "a waiting task can be cancelled");
+	run_once(loop);
+	run_once(loop);
+	cr_assert_eq(s.outcome, -ECANCELED, "the coroutine met the cancellation, and caught it");
+	cr_assert(!future_cancelled(later),
+	          "suspend_on: the coroutine caught its cancellation, then awaited a pending "
+	          "future, and that future was cancelled at once: only a request still kept "
+	          "(must_cancel) is passed on to the next await; task_cancelling counts the "
+	          "requests made, delivered or not, and the one delivered is over (asyncio: "
+	          "__step looks at _must_cancel, never at cancelling())");
+	cr_assert_eq(task_cancelling(task), 1, "the request still counts");
+	future_set_result(later, NULL, NULL);
+	run_until(loop, task);
+	void *value = NULL;
+	cr_assert_eq(future_result(task, &value), 0, "the task finishes normally");
+	future_free(task);
+	future_free(later);
 	future_free(target);
 	loop_free(loop);
 }

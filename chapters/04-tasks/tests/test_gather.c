@@ -205,7 +205,11 @@ Test(gather, a_cancelled_gather_waits_for_a_child_that_caught_it)
 	run_until(loop, all);
 	const struct future_error *error = gather_error(all);
 	cr_assert(error && error->code == -ECANCELED,
-	          "once the last child is done, the cancelled gather fails with -ECANCELED");
+	          "child_done: the gather was cancelled, and when its last child ended it "
+	          "finished with %s: a gather asked to cancel (g->cancel_requested) ends failed "
+	          "with -ECANCELED once every child is done, even with return_exceptions and "
+	          "even when a child caught the cancellation and returned",
+	          error ? "another error" : "a result");
 	future_free(all);
 	for (int i = 0; i < 2; i++) {
 		future_free(tasks[i]);
