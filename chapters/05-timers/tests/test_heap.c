@@ -303,7 +303,7 @@ Test(heap, a_push_that_finds_no_room_leaves_the_heap_as_it_was)
 	size_t n = 0;
 	do {
 		h[n] = timer((double)(MAX - n), (unsigned long long)n);
-		push(&heap, h[n]);
+		push_and_check(&heap, h[n]);
 		n++;
 	} while (heap.count < heap.capacity && n < MAX);
 	cr_assert_eq(heap.count, heap.capacity, "the array is full");
@@ -317,7 +317,9 @@ Test(heap, a_push_that_finds_no_room_leaves_the_heap_as_it_was)
 	             "the %zu it held: when the array cannot grow, the heap is as it was. Grow "
 	             "first, and only then count the new timer in",
 	             heap.count, n);
-	cr_assert_eq(first_out_of_order(&heap), 0, "the heap is still a heap");
+	cr_assert_eq(first_out_of_order(&heap), 0,
+	             "timer_heap_push: it returned -ENOMEM and left the array out of heap order: "
+	             "when the array cannot grow, the heap is as it was");
 	push(&heap, extra);
 	cr_assert(timer_heap_pop(&heap) == extra, "pushed again with memory, it comes first");
 	handle_free(extra);
