@@ -46,10 +46,11 @@ Test(cancel, before_the_first_step_the_body_never_runs)
 	             "coroutine ends in finish(), which makes it TASK_DONE, takes it off the "
 	             "loop's list of pending tasks and frees its frame");
 	run_until(loop, task);
-	expect_cancelled(
-	        task, "early",
-	        "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
-	        "it (asyncio: cancel(msg))");
+	expect_cancelled(task, "early",
+	                 "task_step: a task cancelled before its first step ends with the message "
+	                 "of that request, kept in task->cancel_message: pass it on to "
+	                 "future_cancel_base (asyncio: cancel(msg), then __step raises "
+	                 "CancelledError(msg))");
 	cr_assert_eq(p.started, 0, "its body never started");
 	future_free(task);
 	future_free(target);
@@ -578,6 +579,11 @@ Test(cancel, a_running_task_stays_running_and_is_cancelling_once_it_awaits)
 	             "request_cancel: a running task that is cancelled stays TASK_RUNNING; its next "
 	             "await is where the cancellation is delivered");
 	cr_assert(future_cancelled(target), "suspend_on: the future it then awaited is cancelled");
+	cr_assert(!future_done(task),
+	          "task_step: the step function awaited (TASK_STEP_AWAIT), the await left the "
+	          "task TASK_CANCELLING, and task_step ended the task: a step that awaited has "
+	          "moved the task out of TASK_RUNNING, to TASK_WAITING or TASK_CANCELLING; only "
+	          "one still TASK_RUNNING said await without awaiting");
 	cr_assert_eq(task_get_state(task), TASK_CANCELLING,
 	             "suspend_on: once the kept cancellation has cancelled the awaited future, the "
 	             "task is TASK_CANCELLING, not TASK_WAITING");

@@ -274,7 +274,12 @@ Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_report
 	          "delivering 0 is the server closing (f->closed), not an empty chunk to parse");
 	const struct future_error *error;
 	future_exception(download, &error);
-	cr_assert(error == NULL, "the download succeeds (but: %s)", error ? error->message : "");
+	cr_assert(error == NULL,
+	          "take_received: the download of a body that ends at the close failed (%s): "
+	          "OUTCOME only says whether the await went well (0) or why not; the count of "
+	          "bytes received is the await's result, task_await_result(task), as a "
+	          "pointer-sized integer, and a count of 0 is the close",
+	          error ? error->message : "");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/close.bin", dir);
 	struct stat st;
