@@ -550,7 +550,7 @@ Test(cancel, counts_the_requests_and_delivers_the_first_message_it_passed_on)
 struct self_cancel {
 	int resume_point;
 	struct future *target; /* borrowed: the test owns it */
-	enum task_state state_after_cancel;
+	enum task_state state_before_cancel, state_after_cancel;
 	int outcome;
 };
 
@@ -558,6 +558,7 @@ static int self_cancel_step(struct task *task, void *frame)
 {
 	struct self_cancel *s = frame;
 	CORO_BEGIN(s);
+	s->state_before_cancel = task_get_state(task_future(task));
 	task_cancel(task_future(task), "by itself");
 	s->state_after_cancel = task_get_state(task_future(task));
 	CORO_TRY_AWAIT(task, s, future_retain(s->target), s->outcome);
@@ -575,6 +576,8 @@ Test(cancel, a_running_task_stays_running_and_is_cancelling_once_it_awaits)
 	run_once(loop);
 	require_stepped(task);
 	REQUIRE_NO_STUB();
+	cr_assert_eq(s.state_before_cancel, TASK_RUNNING,
+	             "task_step: while its step function runs, the task is TASK_RUNNING");
 	cr_assert_eq(s.state_after_cancel, TASK_RUNNING,
 	             "request_cancel: a running task that is cancelled stays TASK_RUNNING; its next "
 	             "await is where the cancellation is delivered");
