@@ -4,6 +4,7 @@
  * awaits another task, by itself, after it is done; a coroutine that
  * catches the cancellation and goes on; the count and the message.
  */
+#include "gather.h"
 #include "probe.h"
 
 TestSuite(cancel, .timeout = 10);
@@ -33,11 +34,23 @@ Test(cancel, before_the_first_step_the_body_never_runs)
 	require_stepped(task);
 	cr_assert_eq(p.started, 0, "task_step: a task cancelled before its first step never "
 	                           "starts its body; that step ends it CANCELLED");
+	cr_assert(future_cancelled(task),
+	          "task_step: a task cancelled before its first step ends CANCELLED at that very "
+	          "step, and it is %s: the task finishes its own future with "
+	          "future_cancel_base (super().cancel()); future_cancel would only ask the task "
+	          "to cancel once more, through its class",
+	          future_done(task) ? "done but not cancelled" : "still pending");
+	cr_assert_eq(task_get_state(task), TASK_DONE,
+	             "task_step: a task cancelled before its first step is over once that step "
+	             "has cancelled its future, but it is not TASK_DONE: every way out of the "
+	             "coroutine ends in finish(), which makes it TASK_DONE, takes it off the "
+	             "loop's list of pending tasks and frees its frame");
 	run_until(loop, task);
-	expect_cancelled(
-	        task, "early",
-	        "request_cancel keeps MESSAGE in task->cancel_message, so that the task ends with "
-	        "it (asyncio: cancel(msg))");
+	expect_cancelled(task, "early",
+	                 "task_step: a task cancelled before its first step ends with the message "
+	                 "of that request, kept in task->cancel_message: pass it on to "
+	                 "future_cancel_base (asyncio: cancel(msg), then __step raises "
+	                 "CancelledError(msg))");
 	cr_assert_eq(p.started, 0, "its body never started");
 	future_free(task);
 	future_free(target);
@@ -209,6 +222,177 @@ Test(cancel, a_caught_cancellation_is_delivered_once)
 	loop_free(loop);
 }
 
+Test(cancel, a_kept_cancellation_that_the_awaited_future_refuses_stays_kept)
+{
+	struct loop *loop = quiet_loop();
+	struct future *child = new_future(loop);
+	struct future *all = gather(loop, &child, 1, false);
+	cr_assert(all != NULL, "gather returns a future");
+	struct probe p = { .cancel_self = true };
+	struct future *task = probe_task(loop, &p, all);
+	/* The child is done, and the gather's callback waits in the ready
+	 * queue behind the task's first step: the gather is pending, but
+	 * it has no child left to cancel, so it refuses (returns false). */
+	future_set_result(child, NULL, NULL);
+	run_once(loop);
+	require_stepped(task);
+	REQUIRE_NO_STUB();
+	cr_assert(!future_done(task), "suspend_on: a task that awaits a pending future (here the "
+	                              "gather) is suspended, not over");
+	run_until(loop, task);
+	cr_assert(future_done(all) && !future_cancelled(all), "the gather ended with its result");
+	cr_assert_eq(p.outcome, -ECANCELED,
+	             "suspend_on: the task cancelled itself, then awaited a gather that refused "
+	             "the cancellation (its only child was done already), and the coroutine got "
+	             "%d: a request that the awaited future did not take stays kept "
+	             "(must_cancel) for the next step to deliver; clear it only when "
+	             "future_cancel says it cancelled something (asyncio: if "
+	             "self._fut_waiter.cancel(msg): self._must_cancel = False)",
+	             p.outcome);
+	expect_cancelled(task, "by itself",
+	                 "the request that was kept is the one delivered, with the message kept "
+	                 "in task->cancel_message");
+	future_free(task);
+	future_free(all);
+	future_free(child);
+	loop_free(loop);
+}
+
+Test(cancel, a_self_cancellation_passed_on_to_a_task_that_catches_it_is_over)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe inner = { .catch_cancel = true }, outer = { .cancel_self = true };
+	struct future *inner_task = probe_task(loop, &inner, target);
+	struct future *outer_task = probe_task(loop, &outer, inner_task);
+	run_until(loop, outer_task);
+	require_stepped(outer_task);
+	REQUIRE_NO_STUB();
+	cr_assert_eq(inner.outcome, -ECANCELED, "the inner task met the cancellation and caught it");
+	cr_assert_eq(outer.outcome, 0,
+	             "suspend_on: the outer task cancelled itself, then awaited a task; the kept "
+	             "request was passed on to that task, which caught it and returned, and the "
+	             "outer coroutine got %d instead of its result: once future_cancel has passed "
+	             "the request on, it is no longer kept (must_cancel = false), and the outer "
+	             "task gets what the awaited one gives (asyncio: if "
+	             "self._fut_waiter.cancel(msg): self._must_cancel = False)",
+	             outer.outcome);
+	void *value = NULL;
+	cr_assert_eq(future_result(outer_task, &value), 0, "the outer task finishes normally");
+	cr_assert_str_eq(value, "caught", "with the inner task's result");
+	future_free(outer_task);
+	future_free(inner_task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, a_request_passed_on_to_a_task_that_catches_it_is_over)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe inner = { .catch_cancel = true }, outer = { 0 };
+	struct future *inner_task = probe_task(loop, &inner, target);
+	struct future *outer_task = probe_task(loop, &outer, inner_task);
+	run_once(loop);
+	require_stepped(outer_task);
+	cr_assert_eq(cancel(outer_task, "stop"), 1, "the outer task can be cancelled");
+	cr_assert(future_cancelled(target),
+	          "request_cancel: the outer task was waiting on a task, and the future that "
+	          "task awaits is not cancelled: cancelling a waiting task cancels the future it "
+	          "awaits at once, and a task's future passes it down the chain (asyncio: "
+	          "Task.cancel cancels _fut_waiter)");
+	run_until(loop, outer_task);
+	cr_assert_eq(inner.outcome, -ECANCELED, "the inner task met the cancellation and caught it");
+	cr_assert_eq(outer.outcome, 0,
+	             "request_cancel: the outer task's request was passed on to the task it "
+	             "awaited, which caught it and returned, and the outer coroutine got %d "
+	             "instead of its result: a request that cancelled the awaited future is not "
+	             "also kept for the next step (must_cancel), for the awaited future decides "
+	             "(asyncio: Task.cancel returns True after _fut_waiter.cancel(msg), without "
+	             "setting _must_cancel)",
+	             outer.outcome);
+	void *value = NULL;
+	cr_assert_eq(future_result(outer_task, &value), 0, "the outer task finishes normally");
+	cr_assert_str_eq(value, "caught", "with the inner task's result");
+	cr_assert_eq(task_cancelling(outer_task), 1,
+	             "request_cancel: a request passed on to the awaited future counts as much "
+	             "as one kept for the next step; task_cancelling says %d, not 1 (asyncio: "
+	             "cancel() counts every request it accepts, _num_cancels_requested += 1)",
+	             task_cancelling(outer_task));
+	future_free(outer_task);
+	future_free(inner_task);
+	future_free(target);
+	loop_free(loop);
+}
+
+Test(cancel, two_requests_before_the_first_step_keep_the_last_message)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop);
+	struct probe p = { 0 };
+	struct future *task = probe_task(loop, &p, target);
+	cr_assert_eq(cancel(task, "first"), 1, "first request");
+	cr_assert_eq(cancel(task, "second"), 1, "second request");
+	run_until(loop, task);
+	cr_assert_eq(p.started, 0, "its body never started");
+	expect_cancelled(task, "second",
+	                 "request_cancel: with nothing awaited to pass it on to, each request "
+	                 "keeps its MESSAGE in task->cancel_message, the later replacing the "
+	                 "earlier (asyncio: self._cancel_message = msg at every cancel())");
+	cr_assert_eq(task_cancelling(task), 2, "both requests count");
+	future_free(task);
+	future_free(target);
+	loop_free(loop);
+}
+
+/* A coroutine that catches the cancellation of its first await, then
+ * awaits LATER, a pending future the test completes, and returns. */
+struct stubborn {
+	int resume_point;
+	struct future *target, *later; /* borrowed: the test owns them */
+	int outcome, second;
+};
+
+static int stubborn_step(struct task *task, void *frame)
+{
+	struct stubborn *s = frame;
+	CORO_BEGIN(s);
+	CORO_TRY_AWAIT(task, s, future_retain(s->target), s->outcome);
+	CORO_TRY_AWAIT(task, s, future_retain(s->later), s->second);
+	return task_return(task, "caught", NULL);
+	CORO_END(task, s);
+}
+
+Test(cancel, a_caught_cancellation_does_not_cancel_the_next_wait)
+{
+	struct loop *loop = quiet_loop();
+	struct future *target = new_future(loop), *later = new_future(loop);
+	struct stubborn s = { .target = target, .later = later };
+	struct future *task = task_create(loop, "stubborn", stubborn_step, &s, NULL);
+	cr_assert(task != NULL, "task_create returns the task's future");
+	run_once(loop);
+	require_stepped(task);
+	cr_assert_eq(cancel(task, "once"), 1, "a waiting task can be cancelled");
+	run_once(loop);
+	run_once(loop);
+	cr_assert_eq(s.outcome, -ECANCELED, "the coroutine met the cancellation, and caught it");
+	cr_assert(!future_cancelled(later),
+	          "suspend_on: the coroutine caught its cancellation, then awaited a pending "
+	          "future, and that future was cancelled at once: only a request still kept "
+	          "(must_cancel) is passed on to the next await; task_cancelling counts the "
+	          "requests made, delivered or not, and the one delivered is over (asyncio: "
+	          "__step looks at _must_cancel, never at cancelling())");
+	cr_assert_eq(task_cancelling(task), 1, "the request still counts");
+	future_set_result(later, NULL, NULL);
+	run_until(loop, task);
+	void *value = NULL;
+	cr_assert_eq(future_result(task, &value), 0, "the task finishes normally");
+	future_free(task);
+	future_free(later);
+	future_free(target);
+	loop_free(loop);
+}
+
 Test(cancel, a_done_task_cannot_be_cancelled)
 {
 	struct loop *loop = quiet_loop();
@@ -366,7 +550,7 @@ Test(cancel, counts_the_requests_and_delivers_the_first_message_it_passed_on)
 struct self_cancel {
 	int resume_point;
 	struct future *target; /* borrowed: the test owns it */
-	enum task_state state_after_cancel;
+	enum task_state state_before_cancel, state_after_cancel;
 	int outcome;
 };
 
@@ -374,6 +558,7 @@ static int self_cancel_step(struct task *task, void *frame)
 {
 	struct self_cancel *s = frame;
 	CORO_BEGIN(s);
+	s->state_before_cancel = task_get_state(task_future(task));
 	task_cancel(task_future(task), "by itself");
 	s->state_after_cancel = task_get_state(task_future(task));
 	CORO_TRY_AWAIT(task, s, future_retain(s->target), s->outcome);
@@ -391,10 +576,17 @@ Test(cancel, a_running_task_stays_running_and_is_cancelling_once_it_awaits)
 	run_once(loop);
 	require_stepped(task);
 	REQUIRE_NO_STUB();
+	cr_assert_eq(s.state_before_cancel, TASK_RUNNING,
+	             "task_step: while its step function runs, the task is TASK_RUNNING");
 	cr_assert_eq(s.state_after_cancel, TASK_RUNNING,
 	             "request_cancel: a running task that is cancelled stays TASK_RUNNING; its next "
 	             "await is where the cancellation is delivered");
 	cr_assert(future_cancelled(target), "suspend_on: the future it then awaited is cancelled");
+	cr_assert(!future_done(task),
+	          "task_step: the step function awaited (TASK_STEP_AWAIT), the await left the "
+	          "task TASK_CANCELLING, and task_step ended the task: a step that awaited has "
+	          "moved the task out of TASK_RUNNING, to TASK_WAITING or TASK_CANCELLING; only "
+	          "one still TASK_RUNNING said await without awaiting");
 	cr_assert_eq(task_get_state(task), TASK_CANCELLING,
 	             "suspend_on: once the kept cancellation has cancelled the awaited future, the "
 	             "task is TASK_CANCELLING, not TASK_WAITING");

@@ -6,10 +6,15 @@
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "fetch.h"
 #include "future.h"
@@ -269,7 +274,12 @@ Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_report
 	          "delivering 0 is the server closing (f->closed), not an empty chunk to parse");
 	const struct future_error *error;
 	future_exception(download, &error);
-	cr_assert(error == NULL, "the download succeeds (but: %s)", error ? error->message : "");
+	cr_assert(error == NULL,
+	          "take_received: the download of a body that ends at the close failed (%s): "
+	          "OUTCOME only says whether the await went well (0) or why not; the count of "
+	          "bytes received is the await's result, task_await_result(task), as a "
+	          "pointer-sized integer, and a count of 0 is the close",
+	          error ? error->message : "");
 	char path[4096];
 	snprintf(path, sizeof path, "%s/close.bin", dir);
 	struct stat st;
@@ -294,6 +304,69 @@ Test(body_close, a_body_that_ends_at_the_close_ends_and_its_first_byte_is_report
 	events_free(&events);
 	fclose(quiet);
 	temp_dir_free(dir);
+}
+
+Test(body_close, a_close_before_any_byte_is_not_a_first_byte)
+{
+	/* A server of our own: it reads the request, then closes (FIN)
+	 * without answering a byte. */
+	int listener = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = { .sin_family = AF_INET,
+		                    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof addr;
+	cr_assert(listener >= 0 && bind(listener, (struct sockaddr *)&addr, len) == 0 &&
+	                  listen(listener, 1) == 0 &&
+	                  getsockname(listener, (struct sockaddr *)&addr, &len) == 0,
+	          "listen on loopback");
+	fcntl(listener, F_SETFL, fcntl(listener, F_GETFL) | O_NONBLOCK);
+	char url[64];
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/files/none.bin", ntohs(addr.sin_port));
+	char *dir = temp_dir_new();
+	struct fetch_options options = { dir, 2.0 };
+	struct events events;
+	FILE *quiet = fopen("/dev/null", "w");
+	events_init(&events, quiet);
+	struct loop *loop = loop_new();
+	struct future *download = fetch(loop, url, &options, &events, 3);
+	cr_assert(download != NULL, "fetch returns the task's future");
+	int server = -1;
+	bool closed = false;
+	char request[4096];
+	/* Between iterations, so that the loop never waits for the server:
+	 * by the time the download awaits a receive, its request is sent. */
+	for (int i = 0; i < 20000 && !future_done(download); i++) {
+		if (server < 0)
+			server = accept(listener, NULL, NULL);
+		if (server >= 0 && !closed && recv(server, request, sizeof request, MSG_DONTWAIT) >= 0) {
+			close(server);
+			closed = true;
+		}
+		cr_assert(loop_run_once(loop) >= 0, "loop_run_once");
+	}
+	require_no_stub(download);
+	cr_assert(closed, "the download sent its request");
+	cr_assert(future_done(download),
+	          "take_received: the server closed the connection without a byte and the "
+	          "download never ended: recv delivering 0 is the server closing (f->closed), "
+	          "not an empty chunk to parse");
+	const struct future_error *error = NULL;
+	future_exception(download, &error);
+	cr_assert(error != NULL, "with an error: there is no response");
+	int first_bytes = 0;
+	for (size_t i = 0; i < events.count; i++)
+		if (events.list[i].id == 3 && events.list[i].kind == EVENT_FIRST_BYTE)
+			first_bytes++;
+	cr_assert_eq(first_bytes, 0,
+	             "take_received: the server closed the connection without sending a byte, "
+	             "and the first byte of its response was reported: a receive of 0 bytes is "
+	             "the close (f->closed), not the response starting; report the first byte "
+	             "(events_first_byte) only once bytes arrived");
+	future_free(download);
+	loop_free(loop);
+	events_free(&events);
+	fclose(quiet);
+	temp_dir_free(dir);
+	close(listener);
 }
 
 /* The error of one download of PATH into a fresh folder ("" if none),

@@ -157,6 +157,68 @@ Test(gather, cancelling_the_gather_cancels_the_children)
 	loop_free(loop);
 }
 
+/* A child that catches its cancellation and then awaits LATER, which the
+ * test completes when it chooses, before it returns. */
+struct stubborn {
+	int resume_point;
+	struct future *target, *later; /* borrowed: the test owns them */
+	int outcome;
+};
+
+static int stubborn_step(struct task *task, void *frame)
+{
+	struct stubborn *s = frame;
+	CORO_BEGIN(s);
+	CORO_TRY_AWAIT(task, s, future_retain(s->target), s->outcome);
+	CORO_AWAIT(task, s, future_retain(s->later));
+	return task_return(task, "caught", NULL);
+	CORO_END(task, s);
+}
+
+Test(gather, a_cancelled_gather_waits_for_a_child_that_caught_it)
+{
+	struct loop *loop = quiet_loop();
+	struct future *targets[2] = { new_future(loop), new_future(loop) };
+	struct future *later = new_future(loop);
+	struct probe p = { 0 };
+	struct stubborn s = { .target = targets[1], .later = later };
+	struct future *tasks[2] = { probe_task(loop, &p, targets[0]),
+		                    task_create(loop, "stubborn", stubborn_step, &s, NULL) };
+	cr_assert(tasks[1] != NULL, "task_create returns the task's future");
+	struct future *all = gather_of(loop, tasks, 2, true);
+	run_once(loop);
+	require_stepped(tasks[0]);
+	cr_assert(future_cancel(all, "stop"), "the gather accepts the cancellation");
+	for (int i = 0; i < 4; i++)
+		run_once(loop);
+	gather_error(all);
+	cr_assert(future_cancelled(tasks[0]), "the first child ended CANCELLED");
+	cr_assert(s.outcome == -ECANCELED && !future_done(tasks[1]),
+	          "the second child caught the cancellation and still runs");
+	cr_assert(!future_done(all),
+	          "child_done: the gather was cancelled and ended while a child that caught "
+	          "the cancellation was still running: a cancelled gather, too, ends only once "
+	          "every child is done (g->finished == g->count), and only then with -ECANCELED "
+	          "(asyncio: gather's _done_callback counts nfinished before it looks at "
+	          "_cancel_requested)");
+	future_set_result(later, NULL, NULL);
+	run_until(loop, all);
+	const struct future_error *error = gather_error(all);
+	cr_assert(error && error->code == -ECANCELED,
+	          "child_done: the gather was cancelled, and when its last child ended it "
+	          "finished with %s: a gather asked to cancel (g->cancel_requested) ends failed "
+	          "with -ECANCELED once every child is done, even with return_exceptions and "
+	          "even when a child caught the cancellation and returned",
+	          error ? "another error" : "a result");
+	future_free(all);
+	for (int i = 0; i < 2; i++) {
+		future_free(tasks[i]);
+		future_free(targets[i]);
+	}
+	future_free(later);
+	loop_free(loop);
+}
+
 Test(gather, a_cancelled_child_fails_the_gather_with_its_cancellation)
 {
 	struct loop *loop = quiet_loop();

@@ -5,9 +5,11 @@
  * so a million cancelled timers do not stay.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_faults.h"
 #include "handle.h"
 #include "testkit.h"
 #include "timer_heap.h"
@@ -151,6 +153,13 @@ Test(heap, compaction_leaves_a_heap)
 			if (i % 4 != round % 4)
 				handle_cancel(h[i]);
 		int dropped = compact(&heap);
+		for (size_t i = 0; i < heap.count; i++)
+			cr_assert_neq(heap.items[i].handle->state, HANDLE_CANCELLED,
+			              "timer_heap_compact: 30 of the 40 timers were cancelled, and "
+			              "items[%zu] of the %zu left is still one of them: once more than "
+			              "half are cancelled, every cancelled timer goes. If you fill a "
+			              "dropped timer's slot with another timer, look at that one too",
+			              i, heap.count);
 		cr_assert_eq(
 		        dropped, 30,
 		        "timer_heap_compact: 30 of the 40 timers were cancelled, and it returned "
@@ -269,7 +278,10 @@ Test(heap, compaction_waits_until_more_than_half_is_cancelled)
 		        "the heap held one and must give it back (handle_free) as it drops "
 		        "the timer, or the timer leaks; only its owner's reference is left",
 		        h[i]->references);
-		cr_assert(h[i]->heap == NULL, "a dropped timer no longer points at the heap");
+		cr_assert(h[i]->heap == NULL,
+		          "timer_heap_compact: a dropped timer still points at the heap "
+		          "(handle->heap): a handle points at its heap only while it waits in it, "
+		          "so set it to NULL as you drop the timer, as remove_top does");
 	}
 	for (int i = 3; i < 1000; i += 2) {
 		struct handle *got = timer_heap_pop(&heap);
@@ -279,6 +291,48 @@ Test(heap, compaction_waits_until_more_than_half_is_cancelled)
 	for (int i = 0; i < 1000; i++)
 		handle_free(h[i]);
 	timer_heap_clear(&heap);
+}
+
+Test(heap, a_push_that_finds_no_room_leaves_the_heap_as_it_was)
+{
+	struct timer_heap heap = { 0 };
+	enum { MAX = 4096 };
+	struct handle **h = calloc(MAX + 1, sizeof *h);
+	cr_assert(h != NULL, "calloc");
+	/* Fill the array to its capacity, whatever the growth policy. */
+	size_t n = 0;
+	do {
+		h[n] = timer((double)(MAX - n), (unsigned long long)n);
+		push_and_check(&heap, h[n]);
+		n++;
+	} while (heap.count < heap.capacity && n < MAX);
+	cr_assert_eq(heap.count, heap.capacity, "the array is full");
+	struct handle *extra = timer(0.5, (unsigned long long)n);
+	alloc_faults_refuse(0, 0);
+	int rc = timer_heap_push(&heap, extra);
+	alloc_faults_stop();
+	cr_assert_eq(rc, -ENOMEM, "with no memory to grow the array, timer_heap_push says -ENOMEM");
+	cr_assert_eq(heap.count, n,
+	             "timer_heap_push: it returned -ENOMEM, and the heap counts %zu timers, not "
+	             "the %zu it held: when the array cannot grow, the heap is as it was. Grow "
+	             "first, and only then count the new timer in",
+	             heap.count, n);
+	cr_assert_eq(first_out_of_order(&heap), 0,
+	             "timer_heap_push: it returned -ENOMEM and left the array out of heap order: "
+	             "when the array cannot grow, the heap is as it was");
+	push(&heap, extra);
+	cr_assert(timer_heap_pop(&heap) == extra, "pushed again with memory, it comes first");
+	handle_free(extra);
+	for (size_t i = n; i-- > 0;) {
+		struct handle *got = timer_heap_pop(&heap);
+		cr_assert(got == h[i], "then the others, in order");
+		handle_free(got);
+	}
+	for (size_t i = 0; i < n; i++)
+		handle_free(h[i]);
+	handle_free(extra);
+	timer_heap_clear(&heap);
+	free(h);
 }
 
 Test(heap, a_million_cancelled_timers_do_not_stay)

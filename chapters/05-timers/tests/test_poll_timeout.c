@@ -4,6 +4,8 @@
  * nearest timer, skipping cancelled ones; nothing at all when callbacks
  * are ready; and no wait when there is nothing to wait for.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "timeline.h"
@@ -61,19 +63,56 @@ Test(poll_timeout, the_loop_waits_until_the_nearest_deadline)
 	loop_free(loop);
 }
 
+/* The pipe's reader: take the byte, and stop watching. */
+struct pipe_watch {
+	struct loop *loop;
+	int fd;
+	int calls;
+};
+
+static void on_pipe_readable(void *arg)
+{
+	struct pipe_watch *w = arg;
+	char byte;
+	cr_assert_eq(read(w->fd, &byte, 1), 1, "the byte written is there to read");
+	w->calls++;
+	loop_remove_reader(w->loop, w->fd);
+}
+
 Test(poll_timeout, a_cancelled_nearest_timer_is_skipped)
 {
+	trace_start();
 	struct recording_clock clock;
 	struct loop *loop = recording_loop(&clock);
 	struct handle *nearest = scheduled(loop_call_later(loop, 1.0, mark, "cancelled"));
 	mark_later(loop, 4.0, "four");
 	handle_cancel(nearest);
+	/* A descriptor watched, as a loop with a socket open has: then the
+	 * poll's timeout is the first to look at the heap. */
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0, "pipe");
+	struct pipe_watch w = { loop, fds[0], 0 };
+	cr_assert_eq(loop_add_reader(loop, fds[0], on_pipe_readable, &w), 0, "loop_add_reader");
 	run_once(loop);
+	loop_remove_reader(loop, fds[0]);
 	cr_assert_eq(clock.sleeps, 1, "one wait");
 	cr_assert_float_eq(clock.asked[0], 4.0, 1e-9, "until the nearest timer still alive");
 	cr_assert_str_eq(timeline, "four@4 ", "which ran");
 	handle_free(nearest);
 	loop_free(loop);
+	close(fds[0]);
+	close(fds[1]);
+	char *text = trace_text();
+	char waits[128];
+	trace_values(text, "poll_begin", "timeout", waits, sizeof waits);
+	cr_assert(fabs(atof(waits) - 1.0) > 1e-3,
+	          "poll_timeout_us: the nearest timer (1 s) was cancelled, and the poll was asked "
+	          "to wait (in seconds) %s, not 4: a cancelled timer sets no deadline. Ask "
+	          "timer_heap_first, which drops cancelled timers from the top, for the nearest "
+	          "live one: waking at 1 s finds nothing due and costs a trip round the loop",
+	          waits);
+	free(text);
+	trace_stop();
 }
 
 Test(poll_timeout, no_wait_at_all_when_a_callback_is_ready)
@@ -90,6 +129,38 @@ Test(poll_timeout, no_wait_at_all_when_a_callback_is_ready)
 	cr_assert_float_eq(clock.now, 0.0, 1e-9, "the clock did not move");
 	cr_assert_str_eq(timeline, "soon@0 ", "the ready callback ran, the timer waits");
 	loop_free(loop);
+}
+
+/* With no timer at all, a ready callback still means no wait. A pipe with
+ * a byte in it is watched, so that a wrong wait of "no limit" returns at
+ * once and shows in the record instead of blocking the test. */
+Test(poll_timeout, no_wait_when_a_callback_is_ready_and_no_timer_is_set)
+{
+	trace_start();
+	struct recording_clock clock;
+	struct loop *loop = recording_loop(&clock);
+	int fds[2];
+	cr_assert_eq(pipe(fds), 0, "pipe");
+	cr_assert_eq(write(fds[1], "x", 1), 1, "write");
+	struct pipe_watch w = { loop, fds[0], 0 };
+	cr_assert_eq(loop_add_reader(loop, fds[0], on_pipe_readable, &w), 0, "loop_add_reader");
+	handle_detach(loop_call_soon(loop, mark, "soon"));
+	run_once(loop);
+	cr_assert_str_eq(timeline, "soon@0 ", "the ready callback ran");
+	loop_free(loop);
+	char *text = trace_text();
+	char waits[128];
+	trace_values(text, "poll_begin", "timeout", waits, sizeof waits);
+	cr_assert(strcmp(waits, "0.000000") == 0,
+	          "poll_timeout_us: a callback was ready and no timer was set, and the poll was "
+	          "asked to wait (in seconds, -1 for no limit) %s: a ready callback means a wait "
+	          "of zero, timers or not, so look at the ready queue (and loop_stop) before the "
+	          "heap. With no descriptor ready, the loop would sleep for ever with work to do",
+	          waits);
+	free(text);
+	trace_stop();
+	close(fds[0]);
+	close(fds[1]);
 }
 
 Test(poll_timeout, no_wait_for_a_timer_already_due)
@@ -140,22 +211,6 @@ Test(poll_timeout, the_wait_is_in_microseconds_and_a_fraction_counts_as_a_whole_
 	          waits);
 	free(text);
 	trace_stop();
-}
-
-/* The pipe's reader: take the byte, and stop watching. */
-struct pipe_watch {
-	struct loop *loop;
-	int fd;
-	int calls;
-};
-
-static void on_pipe_readable(void *arg)
-{
-	struct pipe_watch *w = arg;
-	char byte;
-	cr_assert_eq(read(w->fd, &byte, 1), 1, "the byte written is there to read");
-	w->calls++;
-	loop_remove_reader(w->loop, w->fd);
 }
 
 Test(poll_timeout, with_only_a_descriptor_to_watch_the_wait_has_no_limit)

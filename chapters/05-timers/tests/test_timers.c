@@ -175,6 +175,11 @@ Test(timers, a_cancelled_timer_behind_a_due_one_lets_no_later_timer_through)
 	mark_later(loop, 5.0, "later");
 	handle_cancel(doomed);
 	run_all(loop);
+	cr_assert(strstr(timeline, "later@") != NULL,
+	          "move_due_timers: the timer at 5 s never fired: a timer that is not due yet "
+	          "stays in the heap. Ask whether the top is due (timer_heap_first) before you "
+	          "pop it, and pop only one that is; the timeline: %s",
+	          timeline);
 	cr_assert(strcmp(timeline, "first@1 later@5 ") == 0,
 	          "move_due_timers: a cancelled timer at the top of the heap is not a due one: "
 	          "ask timer_heap_first, which drops it, whether the next live timer is due; the "
@@ -230,6 +235,40 @@ Test(timers, a_due_timer_that_finds_no_room_stays_due)
 	          "move_due_timers: a due timer that could not be queued (push_ready said -ENOMEM) "
 	          "must go back into the heap before the error is returned; it was lost, and its "
 	          "callback never ran. The timeline: %.200s",
+	          timeline);
+	loop_free(loop);
+}
+
+/* Two timers due at the same instant; the ready queue is full, and cannot
+ * grow as the first of them moves: it goes back into the heap, behind the
+ * second in the array, and must still come out first. */
+Test(timers, a_timer_put_back_keeps_its_place_among_equal_deadlines)
+{
+	struct virtual_clock clock;
+	struct loop *loop = virtual_loop(&clock);
+	timeline_reset(loop);
+	mark_later(loop, 0.0, "first");
+	mark_later(loop, 0.0, "second");
+	static const char *const name = "soon";
+	for (int i = 0; i < 64; i++)
+		handle_detach(scheduled(loop_call_soon(loop, mark, (void *)name)));
+	alloc_faults_refuse(0, 0);
+	int rc = loop_run_once(loop);
+	alloc_faults_stop();
+	REQUIRE_IMPLEMENTED(rc, "move_due_timers");
+	cr_assert_eq(rc, -ENOMEM,
+	             "with no memory to grow the ready queue, the iteration fails with -ENOMEM "
+	             "(it returned %d)",
+	             rc);
+	run_all(loop);
+	const char *first = strstr(timeline, "first@0"), *second = strstr(timeline, "second@0");
+	cr_assert(first && second, "both timers ran; the timeline: %.200s", timeline);
+	cr_assert(first < second,
+	          "timer_heap_push: two timers were due at 0, and the first, put back into the "
+	          "heap when the ready queue could not grow, ran after the second: a timer put "
+	          "back keeps its seq, older than the other's, and must rise above a timer with "
+	          "the same deadline and a younger seq. Compare (when, seq) with earlier(), not "
+	          "the deadlines alone; the timeline: %.200s",
 	          timeline);
 	loop_free(loop);
 }

@@ -312,8 +312,11 @@ Test(wait_for, cancelled_in_the_iteration_the_inner_future_is_done_it_stays_canc
 	REQUIRE_IMPLEMENTED(future_cancelled(outer) || !error_of(outer) ? 0 : error_of(outer)->code,
 	                    "settle");
 	cr_assert(future_cancelled(outer),
-	          "the inner result had not been delivered when the cancellation came: the "
-	          "waiter is cancelled (Python 3.12; 3.11 returned the result)");
+	          "settle: the wait was cancelled in the iteration its inner future got a "
+	          "result, before that result was delivered (w->done_at_cancel), and the wait "
+	          "ended %s: the cancellation wins, and the outer future ends CANCELLED (Python "
+	          "3.12, where wait_for runs inside the waiting task; 3.11 returned the result)",
+	          error_of(outer) ? "failed" : "with the result");
 	cr_assert_str_eq(future_cancel_message(outer), "too late",
 	                 "settle: the wait ended CANCELLED with the message \"%s\", not \"too "
 	                 "late\": it cancels the outer future with the message its canceller "
