@@ -109,10 +109,12 @@ static int read_head(struct fetch *f)
 	 * the start of the body, are at the front of f->buf with their count in
 	 * f->buffered. Otherwise it has failed through fail() or fail_errno() with
 	 * chapter 1's words: "malformed response: ..." when the head outgrows
-	 * HTTP_HEAD_MAX, "connection closed before any response" on an early end,
-	 * the receive error otherwise. Why it matters: a head arrives in pieces of
-	 * any size, and the body bytes that share its last piece must not be lost.
-	 * See "Reading the head" in README.md.
+	 * HTTP_HEAD_MAX, "connection closed before any response" when the server
+	 * closes before sending a byte, "malformed response: connection closed
+	 * before the headers ended" when it closes in the middle of the head, the
+	 * receive error otherwise. Why it matters: a head arrives in pieces of any
+	 * size, and the body bytes that share its last piece must not be lost. See
+	 * "Reading the head" in README.md.
 	 * Hints, from a nudge to the near-answer: hints.md in this folder.
 	 */
 	(void)f;
